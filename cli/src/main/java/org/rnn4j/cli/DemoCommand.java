@@ -1,0 +1,157 @@
+package org.rnn4j.cli;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.rnn4j.CellType;
+import org.rnn4j.ForwardResult;
+import org.rnn4j.Model;
+import org.rnn4j.ModelSpec;
+import org.rnn4j.ModelWeights;
+import org.rnn4j.SequenceBatch;
+import org.rnn4j.Workspace;
+import org.rnn4j.backend.BackendRegistry;
+import org.rnn4j.backend.BackendUnavailableException;
+import org.rnn4j.spi.Backend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code rnn4j demo}: one deterministic model (2-layer bidirectional LSTM) on every available
+ * backend: which one automatic selection picks and why, whether they agree, and how fast each is.
+ */
+@Command(name = "demo", description = "Run a 2-layer bidirectional LSTM on every available backend and compare them.")
+final class DemoCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--input-size", defaultValue = "128", description = "Input features (default: ${DEFAULT-VALUE}).")
+  int inputSize;
+
+  @Option(names = "--hidden", defaultValue = "256", description = "Hidden size (default: ${DEFAULT-VALUE}).")
+  int hidden;
+
+  @Option(names = "--steps", defaultValue = "32", description = "Sequence length (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--batch", defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--runs", defaultValue = "3", description = "Timed runs per backend, after one warm-up (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed for weights and input (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    ModelSpec ms = ModelSpec.of(CellType.LSTM, inputSize, hidden, 2, true);
+    ModelWeights weights = ModelWeights.random(ms, seed);
+    float[] x = new float[steps * batch * inputSize];
+    SplittableRandom rnd = new SplittableRandom(seed + 1);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+    }
+    // Ragged lengths so the packed path runs too: the longest row has every step.
+    int[] lengths = new int[batch];
+    for (int b = 0; b < batch; b++) {
+      lengths[b] = Math.max(1, steps - b * steps / (2 * batch));
+    }
+    SequenceBatch in = SequenceBatch.seqFirst(x, steps, batch, inputSize).withLengths(lengths);
+    long rowSteps = Arrays.stream(lengths).sum();
+    double flops = flopsPerRowStep(ms) * rowSteps;
+
+    out.printf("rnn4j demo: %s, %,d parameters%n", ms, weights.parameterCount());
+    out.printf("input: T=%d, B=%d, lengths %s (%d row-steps, %.2f GFLOP per call)%n%n", steps, batch,
+        Arrays.toString(lengths), rowSteps, flops / 1e9);
+    BackendRegistry reg = BackendRegistry.getDefault();
+    String selected;
+    try {
+      BackendRegistry.Selection s = reg.selection();
+      selected = s.backend().name();
+      out.println("auto-selected backend: " + selected + " (" + s.why() + ")");
+    } catch (BackendUnavailableException e) {
+      out.println("auto-selection failed: " + e.getMessage());
+      selected = "";
+    }
+    out.println();
+    out.printf("%-3s%-9s%-12s%12s%10s  %s%n", "", "backend", "status", "ms/call", "GFLOP/s", "max |diff| vs scalar");
+    float[] reference = null;
+    int failures = 0;
+    for (BackendRegistry.Entry e : reg.entries()) {
+      String mark = e.name().equals(selected) ? " * " : "   ";
+      if (e.disabled() || !e.probe().available()) {
+        out.printf("%s%-9s%-12s %s%n", mark, e.name(), e.disabled() ? "disabled" : "unavailable", e.probe().reason());
+        continue;
+      }
+      Backend b = reg.get(e.name());
+      try (Model m = Model.of(weights, b)) {
+        Workspace ws = m.newWorkspace();
+        ForwardResult r = m.forward(in, ws); // warm-up
+        long[] times = new long[Math.max(1, runs)];
+        for (int i = 0; i < times.length; i++) {
+          long t0 = System.nanoTime();
+          r = m.forward(in, ws);
+          times[i] = System.nanoTime() - t0;
+        }
+        Arrays.sort(times);
+        double ms2 = times[times.length / 2] / 1e6;
+        float[] y = concat(r);
+        String diff;
+        if (reference == null && e.name().equals("scalar")) {
+          reference = y;
+          diff = "0 (reference)";
+        } else if (reference == null) {
+          diff = "n/a";
+        } else {
+          double d = maxAbsDiff(reference, y);
+          diff = String.format("%.2e", d);
+          if (!(d <= 1e-3)) {
+            failures++;
+            diff += "  DISAGREES";
+          }
+        }
+        out.printf("%s%-9s%-12s%12.2f%10.2f  %s%n", mark, e.name(), "ok", ms2, flops / (ms2 * 1e6), diff);
+      }
+    }
+    out.println();
+    out.println("* = auto-selected. Timings: median of " + Math.max(1, runs) + " runs after one warm-up, one thread,"
+        + " Java " + System.getProperty("java.version") + ".");
+    out.flush();
+    return failures == 0 ? 0 : 1;
+  }
+
+  /** Multiply-adds of the input and recurrent products, ×2: 2·G·H·(I_k + Hout) per direction and layer. */
+  static double flopsPerRowStep(ModelSpec ms) {
+    double f = 0;
+    for (int k = 0; k < ms.numLayers(); k++) {
+      f += ms.directions() * 2.0 * ms.gateRows() * (ms.layerInputSize(k) + ms.outputWidth());
+    }
+    return f;
+  }
+
+  private static float[] concat(ForwardResult r) {
+    float[] y = r.output().data();
+    float[] h = r.hN().data();
+    float[] c = r.cN() == null ? new float[0] : r.cN().data();
+    float[] all = Arrays.copyOf(y, y.length + h.length + c.length);
+    System.arraycopy(h, 0, all, y.length, h.length);
+    System.arraycopy(c, 0, all, y.length + h.length, c.length);
+    return all;
+  }
+
+  private static double maxAbsDiff(float[] a, float[] b) {
+    double m = 0;
+    for (int i = 0; i < a.length; i++) {
+      double d = Math.abs((double) a[i] - b[i]);
+      if (!(d <= m)) {
+        m = d; // NaN propagates as NaN
+      }
+    }
+    return m;
+  }
+}

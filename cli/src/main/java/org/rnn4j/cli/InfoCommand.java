@@ -1,0 +1,50 @@
+package org.rnn4j.cli;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.rnn4j.backend.BackendRegistry;
+import org.rnn4j.backend.BackendUnavailableException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code rnn4j info}: JVM and CPU facts, every backend's probe, and the automatic choice. */
+@Command(name = "info", description = "Show JVM and CPU facts, each backend's probe result, and which one is selected.")
+final class InfoCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("System");
+    for (Map.Entry<String, String> e : SystemFacts.collect().entrySet()) {
+      out.printf("  %-14s %s%n", e.getKey(), e.getValue());
+    }
+    out.println();
+    BackendRegistry reg = BackendRegistry.getDefault();
+    out.println("Backends (highest priority first)");
+    out.printf("  %-8s %-8s %-11s %s%n", "name", "priority", "status", "reason");
+    for (BackendRegistry.Entry e : reg.entries()) {
+      String status = e.disabled() ? "disabled" : e.probe().available() ? "available" : "unavailable";
+      out.printf("  %-8s %-8d %-11s %s%n", e.name(), e.priority(), status, e.probe().reason());
+      for (Map.Entry<String, String> d : e.probe().details().entrySet()) {
+        out.printf("  %-8s %-8s %-11s   %s: %s%n", "", "", "", d.getKey(), d.getValue());
+      }
+    }
+    out.println();
+    try {
+      BackendRegistry.Selection s = reg.selection();
+      out.println("Selected: " + s.backend().name() + " (" + s.why() + ")");
+    } catch (BackendUnavailableException e) {
+      out.println("Selected: none (" + e.getMessage() + ")");
+      out.flush();
+      return 1;
+    }
+    out.println("Override with -D" + BackendRegistry.BACKEND_PROPERTY + "=NAME or -D" + BackendRegistry.DISABLE_PROPERTY
+        + "=a,b (in RNN4J_JAVA_OPTS for the launcher).");
+    out.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,321 @@
+package org.rnn4j;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+import org.rnn4j.backend.BackendRegistry;
+import org.rnn4j.io.ModelFiles;
+import org.rnn4j.spi.Backend;
+import org.rnn4j.spi.Kernels;
+
+/**
+ * A recurrent model ready to run: its weights, prepared once for one backend.
+ *
+ * <p>Immutable and thread-safe: share one instance between all request threads. Each call
+ * brings its own {@link Workspace} (or gets a fresh one) and, for streaming, its own
+ * {@link State}. {@link #close()} releases what the backend prepared (off-heap weights, for
+ * some backends); calls after close fail.
+ *
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("lstm.safetensors"))) {
+ *   ForwardResult r = model.forward(SequenceBatch.seqFirst(x, steps, batch, features));
+ *   float[] y = r.output().data();
+ * }
+ * }</pre>
+ */
+public final class Model implements AutoCloseable {
+  private final ModelWeights weights;
+  private final ModelSpec spec;
+  private final Backend backend;
+  private final Kernels kernels;
+  private final PreparedDirection[] prepared;
+  private volatile boolean closed;
+
+  private Model(ModelWeights weights, Backend backend) {
+    this.weights = Objects.requireNonNull(weights, "weights");
+    this.spec = weights.spec();
+    this.backend = Objects.requireNonNull(backend, "backend");
+    this.kernels = backend.kernels();
+    this.prepared = new PreparedDirection[spec.directionCount()];
+    try {
+      for (int layer = 0; layer < spec.numLayers(); layer++) {
+        for (int d = 0; d < spec.directions(); d++) {
+          prepared[layer * spec.directions() + d] = new PreparedDirection(spec, weights, layer, d, kernels);
+        }
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** A model on the default backend ({@link BackendRegistry#defaultBackend()}). */
+  public static Model of(ModelWeights weights) {
+    return new Model(weights, BackendRegistry.getDefault().defaultBackend());
+  }
+
+  /** A model on the given backend. */
+  public static Model of(ModelWeights weights, Backend backend) {
+    return new Model(weights, backend);
+  }
+
+  /** Loads a safetensors file (PyTorch state_dict names) on the default backend. */
+  public static Model load(Path path) throws IOException {
+    return of(ModelFiles.read(path));
+  }
+
+  /** Loads a safetensors file (PyTorch state_dict names) on the given backend. */
+  public static Model load(Path path, Backend backend) throws IOException {
+    return of(ModelFiles.read(path), backend);
+  }
+
+  /** Saves the weights as safetensors with PyTorch names and rnn4j metadata, atomically. */
+  public void save(Path path) throws IOException {
+    ModelFiles.write(weights, path);
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public ModelWeights weights() {
+    return weights;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  /** Bytes the backend holds for this model's prepared weights. */
+  public long preparedBytes() {
+    long n = 0;
+    for (PreparedDirection p : prepared) {
+      if (p != null) {
+        n += p.packedBytes();
+      }
+    }
+    return n;
+  }
+
+  /** A new workspace for this model; reuse it across calls on one thread. */
+  public Workspace newWorkspace() {
+    return new Workspace(spec);
+  }
+
+  /** Runs a batch of sequences with a fresh workspace. */
+  public ForwardResult forward(SequenceBatch in) {
+    return forward(in, newWorkspace());
+  }
+
+  /** Runs a batch of sequences, reusing {@code ws}; only the results are allocated. */
+  public ForwardResult forward(SequenceBatch in, Workspace ws) {
+    ensureOpen();
+    Objects.requireNonNull(in, "input");
+    if (ws == null || ws.spec != spec) {
+      throw new IllegalArgumentException("workspace was not created by this model");
+    }
+    int steps = in.steps();
+    int batch = in.batch();
+    if (in.features() != spec.inputSize()) {
+      throw new IllegalArgumentException("x: " + in.features() + " features per step, model expects "
+          + spec.inputSize());
+    }
+    int ld = spec.directionCount();
+    int hOut = spec.outputWidth();
+    int hid = spec.hiddenSize();
+    checkState("h0", in.h0(), (long) ld * batch * hOut, ld, batch, hOut);
+    if (in.c0() != null && !spec.hasCellState()) {
+      throw new IllegalArgumentException("c0 given, but a " + spec.cell().id() + " model has no cell state");
+    }
+    checkState("c0", in.c0(), (long) ld * batch * hid, ld, batch, hid);
+
+    int[] lengths = in.lengthsRef();
+    ws.layout(steps, batch, lengths);
+    ws.ensure(steps, batch);
+    int rows = ws.packedRows;
+
+    float[] input = gatherInput(in, ws);
+    int width = spec.directions() * hOut;
+    float[] hN = new float[ld * batch * hOut];
+    float[] cN = spec.hasCellState() ? new float[ld * batch * hid] : null;
+    float[] out = null;
+    for (int layer = 0; layer < spec.numLayers(); layer++) {
+      out = (layer % 2 == 0) ? ws.layerA : ws.layerB;
+      int inWidth = spec.layerInputSize(layer);
+      for (int d = 0; d < spec.directions(); d++) {
+        runDirection(layer, d, input, inWidth, out, width, steps, batch, in, ws, hN, cN);
+      }
+      if (spec.residual() && layer > 0) {
+        kernels.axpy(rows * width, 1f, input, 0, out, 0);
+      }
+      input = out;
+    }
+    float[] y = scatterOutput(out, width, steps, batch, in.isBatchFirst(), ws);
+    int[] yShape = in.isBatchFirst() ? new int[] {batch, steps, width} : new int[] {steps, batch, width};
+    return new ForwardResult(new FloatTensor(y, yShape), new FloatTensor(hN, new int[] {ld, batch, hOut}),
+        cN == null ? null : new FloatTensor(cN, new int[] {ld, batch, hid}));
+  }
+
+  private static void checkState(String name, float[] s, long expected, int ld, int batch, int width) {
+    if (s != null && s.length != expected) {
+      throw new IllegalArgumentException(name + ": expected shape [" + ld + ", " + batch + ", " + width + "] ("
+          + expected + " elements), got " + s.length + " elements");
+    }
+  }
+
+  /** The input in packed layout: step-major, rows of each step in length order, padding dropped. */
+  private float[] gatherInput(SequenceBatch in, Workspace ws) {
+    int steps = in.steps();
+    int batch = in.batch();
+    int feat = in.features();
+    if (!in.isBatchFirst() && in.lengthsRef() == null) {
+      return in.x(); // already [T, B, I] with every row alive
+    }
+    float[] x = in.x();
+    float[] p = ws.packedInput;
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < ws.batchSizes[t]; r++) {
+        int b = ws.order[r];
+        int src = in.isBatchFirst() ? (b * steps + t) * feat : (t * batch + b) * feat;
+        System.arraycopy(x, src, p, (ws.offsets[t] + r) * feat, feat);
+      }
+    }
+    return p;
+  }
+
+  private float[] scatterOutput(float[] out, int width, int steps, int batch, boolean batchFirst, Workspace ws) {
+    float[] y = new float[steps * batch * width];
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < ws.batchSizes[t]; r++) {
+        int b = ws.order[r];
+        int dst = batchFirst ? (b * steps + t) * width : (t * batch + b) * width;
+        System.arraycopy(out, (ws.offsets[t] + r) * width, y, dst, width);
+      }
+    }
+    return y;
+  }
+
+  private void runDirection(int layer, int dir, float[] input, int inWidth, float[] out, int width, int steps,
+      int batch, SequenceBatch in, Workspace ws, float[] hN, float[] cN) {
+    PreparedDirection p = prepared[layer * spec.directions() + dir];
+    int hOut = p.outWidth;
+    int hid = p.hidden;
+    int gh = spec.gateRows();
+    int slot = layer * spec.directions() + dir;
+    Workspace.StepScratch s = ws.step;
+    float[] h = s.h;
+    float[] c = s.c;
+    // Initial state, rows in length order.
+    for (int r = 0; r < batch; r++) {
+      int b = ws.order[r];
+      fillRow(in.h0(), (slot * batch + b) * hOut, h, r * hOut, hOut);
+      if (cN != null) {
+        fillRow(in.c0(), (slot * batch + b) * hid, c, r * hid, hid);
+      }
+    }
+    kernels.matmulPacked(ws.packedRows, input, 0, inWidth, p.wIh, 0f, ws.xproj, 0, gh);
+    for (int s2 = 0; s2 < steps; s2++) {
+      int t = dir == 0 ? s2 : steps - 1 - s2;
+      int rows = ws.batchSizes[t];
+      if (rows == 0) {
+        continue;
+      }
+      CellStep.advance(kernels, p, rows, ws.xproj, ws.offsets[t] * gh, h, c, s);
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(h, r * hOut, out, (ws.offsets[t] + r) * width + dir * hOut, hOut);
+      }
+    }
+    // Rows that ended early kept their state since their last step: that is their final state.
+    for (int r = 0; r < batch; r++) {
+      int b = ws.order[r];
+      System.arraycopy(h, r * hOut, hN, (slot * batch + b) * hOut, hOut);
+      if (cN != null) {
+        System.arraycopy(c, r * hid, cN, (slot * batch + b) * hid, hid);
+      }
+    }
+  }
+
+  private static void fillRow(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+    if (src == null) {
+      Arrays.fill(dst, dstOff, dstOff + n, 0f);
+    } else {
+      System.arraycopy(src, srcOff, dst, dstOff, n);
+    }
+  }
+
+  // ------------------------------------------------------------------ streaming
+
+  /**
+   * A fresh streaming state for {@code batch} independent streams, all starting from zeros.
+   * Streaming needs a unidirectional model: a reverse direction cannot run one step at a time.
+   */
+  public State newState(int batch) {
+    if (spec.bidirectional()) {
+      throw new IllegalStateException("streaming needs a unidirectional model; this one is bidirectional");
+    }
+    if (batch <= 0) {
+      throw new IllegalArgumentException("batch must be positive, got " + batch);
+    }
+    return new State(spec, batch);
+  }
+
+  /**
+   * Advances every stream of {@code state} by one step: x [B, I] in, y [B, Hout] (the last
+   * layer's output) out. Allocates nothing. Equivalent to a sequence call over the same steps.
+   */
+  public void step(State state, float[] x, float[] y) {
+    ensureOpen();
+    Objects.requireNonNull(state, "state");
+    if (state.spec != spec) {
+      throw new IllegalArgumentException("state was not created by this model");
+    }
+    int batch = state.batch();
+    int hOut = spec.outputWidth();
+    if (x == null || x.length != batch * spec.inputSize()) {
+      throw new IllegalArgumentException("x: expected [" + batch + ", " + spec.inputSize() + "] ("
+          + (batch * spec.inputSize()) + " elements), got " + (x == null ? "null" : x.length + " elements"));
+    }
+    if (y == null || y.length != batch * hOut) {
+      throw new IllegalArgumentException("y: expected [" + batch + ", " + hOut + "] (" + (batch * hOut)
+          + " elements), got " + (y == null ? "null" : y.length + " elements"));
+    }
+    float[] input = x;
+    int gh = spec.gateRows();
+    for (int layer = 0; layer < spec.numLayers(); layer++) {
+      PreparedDirection p = prepared[layer];
+      kernels.matmulPacked(batch, input, 0, spec.layerInputSize(layer), p.wIh, 0f, state.xproj, 0, gh);
+      float[] h = state.h[layer];
+      CellStep.advance(kernels, p, batch, state.xproj, 0, h, state.c[layer], state.scratch);
+      float[] out = state.layerOut[layer % 2];
+      System.arraycopy(h, 0, out, 0, batch * hOut);
+      if (spec.residual() && layer > 0) {
+        kernels.axpy(batch * hOut, 1f, input, 0, out, 0);
+      }
+      input = out;
+    }
+    System.arraycopy(input, 0, y, 0, batch * hOut);
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("model is closed");
+    }
+  }
+
+  /** Releases the backend's prepared weights. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    for (PreparedDirection p : prepared) {
+      if (p != null) {
+        p.close();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Model[" + spec + " on " + backend.name() + "]";
+  }
+}

@@ -1,0 +1,101 @@
+package org.rnn4j;
+
+import java.util.List;
+import org.rnn4j.spi.CellFunctions;
+import org.rnn4j.spi.Kernels;
+import org.rnn4j.spi.PackedMatrix;
+
+/**
+ * The weights of one layer and direction, prepared once for a backend: matrices packed in the
+ * backend's layout, biases combined the way the fused kernels take them.
+ */
+final class PreparedDirection implements AutoCloseable {
+  final CellType cell;
+  final int hidden;
+  final int outWidth;
+  final CellFunctions fns;
+  final PackedMatrix wIh;
+  /** W_hh for every cell but the reset-before GRU. */
+  final PackedMatrix wHh;
+  /** Reset-before GRU: the r and z rows of W_hh, and the n rows, applied to r⊙h. */
+  final PackedMatrix wHhRz;
+  final PackedMatrix wHhN;
+  final PackedMatrix wHr;
+  final PackedMatrix wHo;
+  final float[] bias;
+  final float[] peep;
+  final float[] bHo;
+
+  PreparedDirection(ModelSpec spec, ModelWeights w, int layer, int dir, Kernels k) {
+    this.cell = spec.cell();
+    this.hidden = spec.hiddenSize();
+    this.outWidth = spec.outputWidth();
+    List<Activation> acts = spec.activations().get(dir);
+    Activation third = acts.size() > 2 ? acts.get(2) : acts.get(acts.size() - 1);
+    this.fns = switch (cell) {
+      case LSTM -> new CellFunctions(acts.get(0), acts.get(1), acts.get(2), spec.clip(), spec.inputForget());
+      case GRU, GRU_RESET_BEFORE -> new CellFunctions(acts.get(0), acts.get(1), third, spec.clip(), false);
+      case RNN_TANH, RNN_RELU -> new CellFunctions(acts.get(0), acts.get(0), acts.get(0), spec.clip(), false);
+      case JORDAN -> new CellFunctions(acts.get(0), acts.get(0), acts.get(1), spec.clip(), false);
+    };
+    int gh = spec.gateRows();
+    int h = hidden;
+    float[] ih = w.values(ModelWeights.name("weight_ih", layer, dir));
+    float[] hh = w.values(ModelWeights.name("weight_hh", layer, dir));
+    float[] bIh = w.values(ModelWeights.name("bias_ih", layer, dir));
+    float[] bHh = w.values(ModelWeights.name("bias_hh", layer, dir));
+    int recurrentIn = spec.outputWidth();
+    this.wIh = k.pack(ih, 0, gh, spec.layerInputSize(layer));
+    if (cell == CellType.GRU_RESET_BEFORE) {
+      this.wHh = null;
+      this.wHhRz = k.pack(hh, 0, 2 * h, recurrentIn);
+      this.wHhN = k.pack(hh, 2 * h * recurrentIn, h, recurrentIn);
+    } else {
+      this.wHh = k.pack(hh, 0, gh, recurrentIn);
+      this.wHhRz = null;
+      this.wHhN = null;
+    }
+    if (cell.isGru()) {
+      bias = new float[4 * h];
+      for (int j = 0; j < 2 * h; j++) {
+        bias[j] = bIh[j] + bHh[j];
+      }
+      System.arraycopy(bIh, 2 * h, bias, 2 * h, h);
+      System.arraycopy(bHh, 2 * h, bias, 3 * h, h);
+    } else {
+      bias = new float[gh];
+      for (int j = 0; j < gh; j++) {
+        bias[j] = bIh[j] + bHh[j];
+      }
+    }
+    this.wHr = spec.projSize() > 0
+        ? k.pack(w.values(ModelWeights.name("weight_hr", layer, dir)), 0, spec.projSize(), h) : null;
+    this.peep = spec.peepholes() ? w.values(ModelWeights.name("weight_peep", layer, dir)).clone() : null;
+    if (cell == CellType.JORDAN) {
+      this.wHo = k.pack(w.values(ModelWeights.name("weight_ho", layer, dir)), 0, spec.outputSize(), h);
+      this.bHo = w.values(ModelWeights.name("bias_ho", layer, dir)).clone();
+    } else {
+      this.wHo = null;
+      this.bHo = null;
+    }
+  }
+
+  long packedBytes() {
+    long n = 0;
+    for (PackedMatrix m : new PackedMatrix[] {wIh, wHh, wHhRz, wHhN, wHr, wHo}) {
+      if (m != null) {
+        n += m.byteSize();
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    for (PackedMatrix m : new PackedMatrix[] {wIh, wHh, wHhRz, wHhN, wHr, wHo}) {
+      if (m != null) {
+        m.close();
+      }
+    }
+  }
+}

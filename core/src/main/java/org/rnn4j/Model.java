@@ -112,8 +112,10 @@ public final class Model implements AutoCloseable {
   public ForwardResult forward(SequenceBatch in, Workspace ws) {
     ensureOpen();
     Objects.requireNonNull(in, "input");
-    if (ws == null || ws.spec != spec) {
-      throw new IllegalArgumentException("workspace was not created by this model");
+    // A workspace fits every model of the same architecture, so equal specs may share one.
+    if (ws == null || !ws.spec.equals(spec)) {
+      throw new IllegalArgumentException("workspace was created for another architecture" + (ws == null ? "" : ": "
+          + ws.spec));
     }
     int steps = in.steps();
     int batch = in.batch();
@@ -267,8 +269,8 @@ public final class Model implements AutoCloseable {
   public void step(State state, float[] x, float[] y) {
     ensureOpen();
     Objects.requireNonNull(state, "state");
-    if (state.spec != spec) {
-      throw new IllegalArgumentException("state was not created by this model");
+    if (!state.spec.equals(spec)) {
+      throw new IllegalArgumentException("state was created for another architecture: " + state.spec);
     }
     int batch = state.batch();
     int hOut = spec.outputWidth();

@@ -9,9 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -185,12 +182,8 @@ class RunCommandTest {
   }
 
   @TestFactory
-  Stream<DynamicTest> sharedPytorchVectors() {
-    Optional<Path> shared = SharedVectors.dir();
-    Assumptions.assumeTrue(shared.isPresent(), "shared conformance vectors not found; skipped");
-    Path root = shared.get().resolve("conformance/pytorch");
-    Assumptions.assumeTrue(Files.isDirectory(root), root + " missing; skipped");
-    return SharedVectors.subfolders(root).stream().map(c -> DynamicTest.dynamicTest(c.getFileName().toString(), () -> {
+  java.util.List<DynamicTest> sharedPytorchVectors() {
+    return SharedVectors.perCase("conformance/pytorch", "model.safetensors", c -> {
       Path out = dir.resolve(c.getFileName() + ".out.safetensors");
       CliRunner r = CliRunner.run("run", "--model", c.resolve("model.safetensors").toString(), "--input",
           c.resolve("input.safetensors").toString(), "--output", out.toString(), "--backend", "scalar");
@@ -205,6 +198,6 @@ class RunCommandTest {
           }
         }
       }
-    }));
+    });
   }
 }

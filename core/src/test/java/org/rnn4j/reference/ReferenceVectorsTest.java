@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -24,14 +22,7 @@ class ReferenceVectorsTest {
 
     @TestFactory
     List<DynamicTest> pytorchForwardCases() {
-        Path folder = SharedVectors.requireFolder("conformance/pytorch");
-        List<Path> cases = SharedVectors.subfolders(folder);
-        assertFalse(cases.isEmpty(), "no cases under " + folder);
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Path dir : cases) {
-            tests.add(DynamicTest.dynamicTest(dir.getFileName().toString(), () -> checkPytorch(dir)));
-        }
-        return tests;
+        return SharedVectors.perCase("conformance/pytorch", "model.safetensors", ReferenceVectorsTest::checkPytorch);
     }
 
     static void checkPytorch(Path dir) {
@@ -62,16 +53,7 @@ class ReferenceVectorsTest {
     }
 
     private static List<DynamicTest> onnxCases(String relative) {
-        Path folder = SharedVectors.requireFolder(relative);
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Path dir : SharedVectors.subfolders(folder)) {
-            Path file = dir.resolve("case.safetensors");
-            if (Files.isRegularFile(file)) {
-                tests.add(DynamicTest.dynamicTest(dir.getFileName().toString(), () -> checkOnnx(file)));
-            }
-        }
-        assertFalse(tests.isEmpty(), "no case.safetensors under " + folder);
-        return tests;
+        return SharedVectors.perCase(relative, "case.safetensors", dir -> checkOnnx(dir.resolve("case.safetensors")));
     }
 
     static void checkOnnx(Path file) {

@@ -17,8 +17,9 @@ import org.rnn4j.io.TensorInfo;
 
 /**
  * Locates the shared test vectors ({@code shared/conformance/...}) and compares arrays with a
- * tolerance. The directory comes from the system property {@code rnn4j.shared.dir}, falling back to
- * {@code /work/shared}, then {@code ../shared} relative to the working directory.
+ * tolerance. The directory comes from the system property {@code rnn4j.shared.dir} (the build sets it
+ * to the {@code shared} folder beside the repository); without it, {@code ../shared} and
+ * {@code ../../shared} relative to the working directory (repository root or a module).
  */
 public final class SharedVectors {
 
@@ -32,9 +33,10 @@ public final class SharedVectors {
         String prop = System.getProperty(PROPERTY);
         if (prop != null && !prop.isBlank()) {
             candidates.add(Paths.get(prop));
+        } else {
+            candidates.add(Paths.get("..", "shared"));
+            candidates.add(Paths.get("..", "..", "shared"));
         }
-        candidates.add(Paths.get("/work/shared"));
-        candidates.add(Paths.get("..", "shared"));
         for (Path p : candidates) {
             if (Files.isDirectory(p)) {
                 return Optional.of(p.toAbsolutePath().normalize());
@@ -50,10 +52,44 @@ public final class SharedVectors {
     public static Path requireFolder(String relative) {
         Optional<Path> d = dir();
         Assumptions.assumeTrue(d.isPresent(), "shared test vectors not found (set -D" + PROPERTY
-                + "=<dir>, or provide /work/shared or ../shared); skipping " + relative);
+                + "=<dir>, or place them in ../shared beside the repository); skipping " + relative);
         Path folder = d.get().resolve(relative);
         Assumptions.assumeTrue(Files.isDirectory(folder), "no folder " + folder + "; skipping");
         return folder;
+    }
+
+    /**
+     * One dynamic test per case folder under {@code <shared>/<relative>} (those holding
+     * {@code requiredFile}, when given). Where the folder is absent, a single test that is skipped with
+     * the reason, so that reports show the skip instead of silently running nothing.
+     */
+    public static List<org.junit.jupiter.api.DynamicTest> perCase(String relative, String requiredFile,
+            org.junit.jupiter.api.function.ThrowingConsumer<Path> check) {
+        Optional<Path> d = dir();
+        String reason = d.isEmpty()
+                ? "shared test vectors not found (set -D" + PROPERTY + "=<dir>, or place them in ../shared beside the"
+                        + " repository); skipping " + relative
+                : null;
+        Path folder = d.map(p -> p.resolve(relative)).orElse(null);
+        if (folder != null && !Files.isDirectory(folder)) {
+            reason = "no folder " + folder + "; skipping";
+        }
+        if (reason != null) {
+            String why = reason;
+            return List.of(org.junit.jupiter.api.DynamicTest.dynamicTest("skipped: " + why,
+                    () -> Assumptions.abort(why)));
+        }
+        List<org.junit.jupiter.api.DynamicTest> tests = new ArrayList<>();
+        for (Path c : subfolders(folder)) {
+            if (requiredFile == null || Files.isRegularFile(c.resolve(requiredFile))) {
+                tests.add(org.junit.jupiter.api.DynamicTest.dynamicTest(c.getFileName().toString(),
+                        () -> check.accept(c)));
+            }
+        }
+        if (tests.isEmpty()) {
+            throw new AssertionError("no cases under " + folder);
+        }
+        return tests;
     }
 
     /** The sub-folders of {@code folder}, sorted by name. */

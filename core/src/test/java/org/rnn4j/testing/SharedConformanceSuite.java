@@ -3,13 +3,8 @@ package org.rnn4j.testing;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.rnn4j.ForwardResult;
@@ -29,21 +24,10 @@ public abstract class SharedConformanceSuite {
 
   protected abstract Backend backend();
 
-  private static Path folder(String relative) {
-    Optional<Path> dir = SharedVectors.dir();
-    Assumptions.assumeTrue(dir.isPresent(), "shared conformance vectors not found (set -D" + SharedVectors.PROPERTY
-        + " or place them at ../shared); these cases are skipped");
-    Path p = dir.get().resolve(relative);
-    Assumptions.assumeTrue(Files.isDirectory(p), p + " is missing; these cases are skipped");
-    return p;
-  }
-
   /** PyTorch state_dict files loaded by {@link Model#load}: prefixes, extra tensors, inferred architecture. */
   @TestFactory
-  Stream<DynamicTest> pytorchVectors() {
-    Path root = folder("conformance/pytorch");
-    return SharedVectors.subfolders(root).stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(),
-        () -> checkPytorch(dir)));
+  List<DynamicTest> pytorchVectors() {
+    return SharedVectors.perCase("conformance/pytorch", "model.safetensors", this::checkPytorch);
   }
 
   private void checkPytorch(Path dir) throws Exception {
@@ -76,25 +60,18 @@ public abstract class SharedConformanceSuite {
 
   /** The 12 official ONNX node cases that PyTorch semantics cover (all of them, with peepholes). */
   @TestFactory
-  Stream<DynamicTest> onnxNodeCases() {
-    return onnx(folder("conformance/onnx-node"));
+  List<DynamicTest> onnxNodeCases() {
+    return onnx("conformance/onnx-node");
   }
 
   /** The 24 strong ONNX cases: random weights, every attribute. */
   @TestFactory
-  Stream<DynamicTest> onnxExtraCases() {
-    return onnx(folder("conformance/onnx-extra"));
+  List<DynamicTest> onnxExtraCases() {
+    return onnx("conformance/onnx-extra");
   }
 
-  private Stream<DynamicTest> onnx(Path root) {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (Path dir : SharedVectors.subfolders(root)) {
-      Path file = dir.resolve("case.safetensors");
-      if (Files.isRegularFile(file)) {
-        tests.add(DynamicTest.dynamicTest(dir.getFileName().toString(), () -> checkOnnx(file)));
-      }
-    }
-    return tests.stream();
+  private List<DynamicTest> onnx(String relative) {
+    return SharedVectors.perCase(relative, "case.safetensors", dir -> checkOnnx(dir.resolve("case.safetensors")));
   }
 
   private void checkOnnx(Path file) {

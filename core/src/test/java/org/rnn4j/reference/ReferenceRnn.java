@@ -31,7 +31,7 @@ import java.util.Set;
  *       the layer's input. Final states hN/cN are never affected by the residual.</li>
  *   <li>Clip ({@code clip} finite): every pre-activation is clamped to [-clip, clip] right before its
  *       activation function (LSTM i,f,g,o after biases and peepholes; GRU r,z,n after the r-term; rnn
- *       the single pre-activation; Jordan both the hidden and the output pre-activation). The cell
+ *       the single pre-activation; Jordan the hidden pre-activation, not the output layer's). The cell
  *       state c is never clipped.</li>
  *   <li>{@link Act} alpha/beta: a {@code NaN} value means "use the ONNX default" (LeakyRelu 0.01,
  *       HardSigmoid 0.2/0.5, Elu 1.0, ThresholdedRelu 1.0); Affine and ScaledTanh have no default and
@@ -400,7 +400,7 @@ public final class ReferenceRnn {
         final double[] y = new double[O];
         for (int o = 0; o < O; o++) {
             double pre = dot(who, o, H, hid) + bho[o];
-            y[o] = apply(acts[1], clamp(pre, cfg.clip()));
+            y[o] = apply(acts[1], pre); // clip bounds the cell's pre-activation, not the output layer
         }
         return y;
     }

@@ -64,6 +64,9 @@ public abstract class ModelParitySuite {
         null, true, true, seed++));
     cases.add(new Case("jordan O5 H17 bidirectional", ModelSpec.builder(CellType.JORDAN, 4, 17).outputSize(5)
         .bidirectional(true).numLayers(2).build(), 6, 3, new int[] {6, 2, 5}, true, false, seed++));
+    cases.add(new Case("jordan clip leaky output", ModelSpec.builder(CellType.JORDAN, 3, 6).outputSize(4).clip(0.5f)
+        .activations(List.of(List.of(Activation.TANH, Activation.of(Kind.LEAKY_RELU, 0.25f, Float.NaN)))).build(), 5,
+        2, null, true, false, seed++));
     cases.add(new Case("lstm peepholes input_forget clip reverse", ModelSpec.builder(CellType.LSTM, 5, 17)
         .peepholes(true).inputForget(true).clip(0.75f).bidirectional(true).build(), 6, 3, new int[] {6, 3, 1}, true,
         false, seed++));

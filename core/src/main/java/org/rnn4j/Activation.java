@@ -158,6 +158,38 @@ public record Activation(Kind kind, float alpha, float beta) {
     };
   }
 
+  /** The derivative at pre-activation x: what the backward pass multiplies by. */
+  public float derivative(float x) {
+    return switch (kind) {
+      case RELU -> x > 0f ? 1f : 0f;
+      case TANH -> {
+        double t = Math.tanh(x);
+        yield (float) (1 - t * t);
+      }
+      case SIGMOID -> {
+        double s = 1.0 / (1.0 + Math.exp(-(double) x));
+        yield (float) (s * (1 - s));
+      }
+      case AFFINE -> alpha;
+      case LEAKY_RELU -> x >= 0f ? 1f : alpha;
+      case THRESHOLDED_RELU -> x >= alpha ? 1f : 0f;
+      case SCALED_TANH -> {
+        double t = Math.tanh((double) beta * x);
+        yield (float) (alpha * beta * (1 - t * t));
+      }
+      case HARD_SIGMOID -> {
+        float v = alpha * x + beta;
+        yield v > 0f && v < 1f ? alpha : 0f;
+      }
+      case ELU -> x >= 0f ? 1f : alpha * (float) Math.exp(x);
+      case SOFTSIGN -> {
+        float d = 1f + Math.abs(x);
+        yield 1f / (d * d);
+      }
+      case SOFTPLUS -> (float) (1.0 / (1.0 + Math.exp(-(double) x)));
+    };
+  }
+
   private static double softplus(double x) {
     // log(1+e^x) without overflow for large x.
     return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));

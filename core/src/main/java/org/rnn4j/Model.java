@@ -110,6 +110,14 @@ public final class Model implements AutoCloseable {
 
   /** Runs a batch of sequences, reusing {@code ws}; only the results are allocated. */
   public ForwardResult forward(SequenceBatch in, Workspace ws) {
+    return forward(in, ws, false).result();
+  }
+
+  /** A forward result and, when asked for, the tape the backward pass reads. */
+  record Recorded(ForwardResult result, Tape tape) {
+  }
+
+  Recorded forward(SequenceBatch in, Workspace ws, boolean record) {
     ensureOpen();
     Objects.requireNonNull(in, "input");
     // A workspace fits every model of the same architecture, so equal specs may share one.
@@ -138,6 +146,7 @@ public final class Model implements AutoCloseable {
     int rows = ws.packedRows;
 
     float[] input = gatherInput(in, ws);
+    Tape tape = record ? new Tape(spec, ws, steps, batch) : null;
     int width = spec.directions() * hOut;
     float[] hN = new float[ld * batch * hOut];
     float[] cN = spec.hasCellState() ? new float[ld * batch * hid] : null;
@@ -145,8 +154,11 @@ public final class Model implements AutoCloseable {
     for (int layer = 0; layer < spec.numLayers(); layer++) {
       out = (layer % 2 == 0) ? ws.layerA : ws.layerB;
       int inWidth = spec.layerInputSize(layer);
+      if (tape != null) {
+        tape.layerInput[layer] = java.util.Arrays.copyOf(input, rows * inWidth);
+      }
       for (int d = 0; d < spec.directions(); d++) {
-        runDirection(layer, d, input, inWidth, out, width, steps, batch, in, ws, hN, cN);
+        runDirection(layer, d, input, inWidth, out, width, steps, batch, in, ws, hN, cN, tape);
       }
       if (spec.residual() && layer > 0) {
         kernels.axpy(rows * width, 1f, input, 0, out, 0);
@@ -155,8 +167,34 @@ public final class Model implements AutoCloseable {
     }
     float[] y = scatterOutput(out, width, steps, batch, in.isBatchFirst(), ws);
     int[] yShape = in.isBatchFirst() ? new int[] {batch, steps, width} : new int[] {steps, batch, width};
-    return new ForwardResult(new FloatTensor(y, yShape), new FloatTensor(hN, new int[] {ld, batch, hOut}),
-        cN == null ? null : new FloatTensor(cN, new int[] {ld, batch, hid}));
+    return new Recorded(new ForwardResult(new FloatTensor(y, yShape), new FloatTensor(hN, new int[] {ld, batch, hOut}),
+        cN == null ? null : new FloatTensor(cN, new int[] {ld, batch, hid})), tape);
+  }
+
+  /**
+   * Vector-Jacobian product: the gradients of L = Σ y·dy + Σ h_n·dh_n + Σ c_n·dc_n with respect to
+   * the input, the initial states and every parameter, as {@code torch.autograd.grad} gives them.
+   *
+   * @param dy shaped like the output y (seq- or batch-first as the input)
+   * @param dhN [L·D, B, Hout], or null for zeros
+   * @param dcN [L·D, B, H] (LSTM only), or null for zeros
+   */
+  public Gradients vjp(SequenceBatch in, float[] dy, float[] dhN, float[] dcN) {
+    Objects.requireNonNull(in, "input");
+    int batch = in.batch();
+    int ld = spec.directionCount();
+    long yLen = (long) in.steps() * batch * spec.directions() * spec.outputWidth();
+    if (dy == null || dy.length != yLen) {
+      throw new IllegalArgumentException("dy: expected the shape of y (" + yLen + " elements), got "
+          + (dy == null ? "null" : dy.length + " elements"));
+    }
+    checkState("dh_n", dhN, (long) ld * batch * spec.outputWidth(), ld, batch, spec.outputWidth());
+    if (dcN != null && !spec.hasCellState()) {
+      throw new IllegalArgumentException("dc_n given, but a " + spec.cell().id() + " model has no cell state");
+    }
+    checkState("dc_n", dcN, (long) ld * batch * spec.hiddenSize(), ld, batch, spec.hiddenSize());
+    Recorded rec = forward(in, newWorkspace(), true);
+    return new Backprop(spec, weights, kernels, prepared, rec.tape()).run(in.isBatchFirst(), dy, dhN, dcN);
   }
 
   private static void checkState(String name, float[] s, long expected, int ld, int batch, int width) {
@@ -199,7 +237,7 @@ public final class Model implements AutoCloseable {
   }
 
   private void runDirection(int layer, int dir, float[] input, int inWidth, float[] out, int width, int steps,
-      int batch, SequenceBatch in, Workspace ws, float[] hN, float[] cN) {
+      int batch, SequenceBatch in, Workspace ws, float[] hN, float[] cN, Tape tape) {
     PreparedDirection p = prepared[layer * spec.directions() + dir];
     int hOut = p.outWidth;
     int hid = p.hidden;
@@ -217,6 +255,14 @@ public final class Model implements AutoCloseable {
       }
     }
     kernels.matmulPacked(ws.packedRows, input, 0, inWidth, p.wIh, 0f, ws.xproj, 0, gh);
+    if (tape != null) {
+      Tape.Direction td = tape.dirs[slot];
+      System.arraycopy(ws.xproj, 0, td.xproj, 0, ws.packedRows * gh);
+      System.arraycopy(h, 0, td.h0, 0, batch * hOut);
+      if (td.c0 != null) {
+        System.arraycopy(c, 0, td.c0, 0, batch * hid);
+      }
+    }
     for (int s2 = 0; s2 < steps; s2++) {
       int t = dir == 0 ? s2 : steps - 1 - s2;
       int rows = ws.batchSizes[t];
@@ -224,6 +270,9 @@ public final class Model implements AutoCloseable {
         continue;
       }
       CellStep.advance(kernels, p, rows, ws.xproj, ws.offsets[t] * gh, h, c, s);
+      if (tape != null) {
+        tape.recordStep(slot, t, rows, spec, s, h, c);
+      }
       for (int r = 0; r < rows; r++) {
         System.arraycopy(h, r * hOut, out, (ws.offsets[t] + r) * width + dir * hOut, hOut);
       }

@@ -37,4 +37,9 @@ public record CellFunctions(Activation gate, Activation candidate, Activation ou
   public static float clipThen(Activation a, float clip, float x) {
     return a.apply(Math.max(-clip, Math.min(clip, x)));
   }
+
+  /** d/dx of {@link #clipThen}: the activation's derivative inside [-clip, clip], zero where x was clipped. */
+  public static float clipThenDerivative(Activation a, float clip, float x) {
+    return x > clip || x < -clip ? 0f : a.derivative(x);
+  }
 }

@@ -180,7 +180,23 @@ public final class Model implements AutoCloseable {
    * @param dcN [L·D, B, H] (LSTM only), or null for zeros
    */
   public Gradients vjp(SequenceBatch in, float[] dy, float[] dhN, float[] dcN) {
+    return record(in).backward(dy, dhN, dcN);
+  }
+
+  /**
+   * Runs the forward pass and keeps what the backward pass needs, for training: read the outputs
+   * from {@link ForwardPass#result()}, compute the loss's gradient, then call
+   * {@link ForwardPass#backward}.
+   */
+  public ForwardPass record(SequenceBatch in) {
     Objects.requireNonNull(in, "input");
+    Recorded rec = forward(in, newWorkspace(), true);
+    return new ForwardPass(this, in, rec.result(), rec.tape());
+  }
+
+  /** Backward over a recorded pass; arguments validated by {@link ForwardPass#backward}. */
+  Gradients backward(SequenceBatch in, Tape tape, float[] dy, float[] dhN, float[] dcN) {
+    ensureOpen();
     int batch = in.batch();
     int ld = spec.directionCount();
     long yLen = (long) in.steps() * batch * spec.directions() * spec.outputWidth();
@@ -193,8 +209,7 @@ public final class Model implements AutoCloseable {
       throw new IllegalArgumentException("dc_n given, but a " + spec.cell().id() + " model has no cell state");
     }
     checkState("dc_n", dcN, (long) ld * batch * spec.hiddenSize(), ld, batch, spec.hiddenSize());
-    Recorded rec = forward(in, newWorkspace(), true);
-    return new Backprop(spec, weights, kernels, prepared, rec.tape()).run(in.isBatchFirst(), dy, dhN, dcN);
+    return new Backprop(spec, weights, kernels, prepared, tape).run(in.isBatchFirst(), dy, dhN, dcN);
   }
 
   private static void checkState(String name, float[] s, long expected, int ld, int batch, int width) {

@@ -1,0 +1,56 @@
+package org.rnn4j.train;
+
+/** Loss functions returning the mean loss and writing its gradient with respect to their input. */
+public final class Losses {
+  private Losses() {
+  }
+
+  /**
+   * Mean softmax cross-entropy over rows of logits [n, classes] against class indices; the
+   * gradient (softmax − one-hot) / n goes into {@code dlogits}. Returns the mean loss in nats.
+   */
+  public static double softmaxCrossEntropy(float[] logits, int classes, int[] targets, float[] dlogits) {
+    int n = targets.length;
+    if (logits.length != n * classes || dlogits.length != logits.length) {
+      throw new IllegalArgumentException("logits: expected " + n + " x " + classes + " values, got " + logits.length);
+    }
+    double total = 0;
+    for (int r = 0; r < n; r++) {
+      int t = targets[r];
+      if (t < 0 || t >= classes) {
+        throw new IllegalArgumentException("target[" + r + "] = " + t + " is not a class in 0.." + (classes - 1));
+      }
+      int off = r * classes;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int c = 0; c < classes; c++) {
+        max = Math.max(max, logits[off + c]);
+      }
+      double sum = 0;
+      for (int c = 0; c < classes; c++) {
+        sum += Math.exp(logits[off + c] - max);
+      }
+      double logSum = Math.log(sum) + max;
+      total += logSum - logits[off + t];
+      for (int c = 0; c < classes; c++) {
+        double p = Math.exp(logits[off + c] - logSum);
+        dlogits[off + c] = (float) ((p - (c == t ? 1 : 0)) / n);
+      }
+    }
+    return total / n;
+  }
+
+  /** Mean squared error over all elements; gradient 2(pred − target)/count into {@code dpred}. */
+  public static double meanSquaredError(float[] pred, float[] target, float[] dpred) {
+    if (pred.length != target.length || dpred.length != pred.length) {
+      throw new IllegalArgumentException("prediction has " + pred.length + " values, target " + target.length);
+    }
+    double total = 0;
+    int n = pred.length;
+    for (int i = 0; i < n; i++) {
+      double d = (double) pred[i] - target[i];
+      total += d * d;
+      dpred[i] = (float) (2 * d / n);
+    }
+    return total / n;
+  }
+}

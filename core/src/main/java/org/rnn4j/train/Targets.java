@@ -1,0 +1,37 @@
+package org.rnn4j.train;
+
+import java.util.Objects;
+
+/**
+ * What a training batch should produce: a class per step (many-to-many), a class per sequence at
+ * its last valid step (many-to-one), or values per step for mean squared error. Padding past a
+ * row's length is never part of the loss.
+ */
+public final class Targets {
+  enum Kind { CLASS_PER_STEP, CLASS_PER_SEQUENCE, VALUES_PER_STEP }
+
+  final Kind kind;
+  final int[] classes;
+  final float[] values;
+
+  private Targets(Kind kind, int[] classes, float[] values) {
+    this.kind = kind;
+    this.classes = classes;
+    this.values = values;
+  }
+
+  /** Class indices [T, B] in the input's step/batch order (seq-first, or [B, T] for batch-first input). */
+  public static Targets classPerStep(int[] classes) {
+    return new Targets(Kind.CLASS_PER_STEP, Objects.requireNonNull(classes, "classes").clone(), null);
+  }
+
+  /** One class index per sequence [B], predicted from the output at the row's last valid step. */
+  public static Targets classPerSequence(int[] classes) {
+    return new Targets(Kind.CLASS_PER_SEQUENCE, Objects.requireNonNull(classes, "classes").clone(), null);
+  }
+
+  /** Head outputs to regress to, [T, B, outputs] in the input's order (mean squared error). */
+  public static Targets valuesPerStep(float[] values) {
+    return new Targets(Kind.VALUES_PER_STEP, null, Objects.requireNonNull(values, "values").clone());
+  }
+}

@@ -58,6 +58,12 @@ final class Backprop {
       if (spec.residual() && layer > 0) {
         k.axpy(dIn.length, 1f, dOut, 0, dIn, 0);
       }
+      float[] mask = layer > 0 ? tape.dropoutMasks[layer - 1] : null;
+      if (mask != null) {
+        for (int i = 0; i < dIn.length; i++) {
+          dIn[i] *= mask[i];
+        }
+      }
       dOut = dIn;
     }
     int features = spec.inputSize();

@@ -110,14 +110,14 @@ public final class Model implements AutoCloseable {
 
   /** Runs a batch of sequences, reusing {@code ws}; only the results are allocated. */
   public ForwardResult forward(SequenceBatch in, Workspace ws) {
-    return forward(in, ws, false).result();
+    return forward(in, ws, false, null).result();
   }
 
   /** A forward result and, when asked for, the tape the backward pass reads. */
   record Recorded(ForwardResult result, Tape tape) {
   }
 
-  Recorded forward(SequenceBatch in, Workspace ws, boolean record) {
+  Recorded forward(SequenceBatch in, Workspace ws, boolean record, Dropout dropout) {
     ensureOpen();
     Objects.requireNonNull(in, "input");
     // A workspace fits every model of the same architecture, so equal specs may share one.
@@ -163,6 +163,15 @@ public final class Model implements AutoCloseable {
       if (spec.residual() && layer > 0) {
         kernels.axpy(rows * width, 1f, input, 0, out, 0);
       }
+      if (dropout != null && dropout.p() > 0f && layer < spec.numLayers() - 1) {
+        float[] mask = dropout.mask(layer, width, steps, batch, ws.order, ws.batchSizes, ws.offsets, rows);
+        for (int i = 0; i < rows * width; i++) {
+          out[i] *= mask[i];
+        }
+        if (tape != null) {
+          tape.dropoutMasks[layer] = mask;
+        }
+      }
       input = out;
     }
     float[] y = scatterOutput(out, width, steps, batch, in.isBatchFirst(), ws);
@@ -189,8 +198,13 @@ public final class Model implements AutoCloseable {
    * {@link ForwardPass#backward}.
    */
   public ForwardPass record(SequenceBatch in) {
+    return record(in, null);
+  }
+
+  /** As {@link #record(SequenceBatch)}, with dropout between stacked layers (null = none). */
+  public ForwardPass record(SequenceBatch in, Dropout dropout) {
     Objects.requireNonNull(in, "input");
-    Recorded rec = forward(in, newWorkspace(), true);
+    Recorded rec = forward(in, newWorkspace(), true, dropout);
     return new ForwardPass(this, in, rec.result(), rec.tape());
   }
 

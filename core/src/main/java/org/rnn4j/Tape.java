@@ -13,6 +13,8 @@ final class Tape {
   final int[] batchSizes;
   final int[] offsets;
   final float[][] layerInput;
+  /** Per layer, the dropout mask applied to its output (null where none). */
+  final float[][] dropoutMasks;
   final Direction[] dirs;
 
   /** One layer × direction. */
@@ -34,6 +36,7 @@ final class Tape {
     this.batchSizes = java.util.Arrays.copyOf(ws.batchSizes, steps);
     this.offsets = java.util.Arrays.copyOf(ws.offsets, steps + 1);
     this.layerInput = new float[spec.numLayers()][];
+    this.dropoutMasks = new float[spec.numLayers()][];
     this.dirs = new Direction[spec.directionCount()];
     int gh = spec.gateRows();
     int hid = spec.hiddenSize();

@@ -42,6 +42,7 @@ public final class Trainer {
   private final Backend backend;
   private final double clipNorm;
   private final float clipValue;
+  private org.rnn4j.Dropout dropout;
 
   /** The outcome of one step: the mean loss, the gradient norm before clipping, and the final states. */
   public record StepResult(double loss, double gradientNorm, float[] hN, float[] cN) {
@@ -78,6 +79,14 @@ public final class Trainer {
     params.put(LinearHead.BIAS, hp[1]);
     return new Trainer(spec, params, head, Objects.requireNonNull(optimizer, "optimizer"),
         backend == null ? BackendRegistry.getDefault().defaultBackend() : backend, clipNorm, clipValue);
+  }
+
+  /**
+   * Dropout between stacked layers during {@link #step} (never in {@link #evaluate}); each step
+   * draws fresh masks from the given seed and the step number. Null turns it off.
+   */
+  public void setDropout(org.rnn4j.Dropout dropout) {
+    this.dropout = dropout;
   }
 
   public ModelSpec spec() {
@@ -132,7 +141,9 @@ public final class Trainer {
 
   private StepResult run(SequenceBatch in, Targets targets, boolean update) {
     try (Model m = Model.of(weights(), backend)) {
-      ForwardPass pass = m.record(in);
+      org.rnn4j.Dropout d = update && dropout != null
+          ? new org.rnn4j.Dropout(dropout.p(), dropout.variational(), dropout.seed() + 31 * optimizer.steps()) : null;
+      ForwardPass pass = m.record(in, d);
       float[] y = pass.result().output().data();
       int[] rows = selectRows(in, targets);
       float[] w = params.get(LinearHead.WEIGHT);

@@ -272,14 +272,14 @@ public final class OnnxModel implements AutoCloseable {
           }
         }
       } catch (IllegalArgumentException e) {
-        List<String> absent = new ArrayList<>();
+        StringBuilder absent = new StringBuilder();
         for (String name : s.node().inputs()) {
           if (missing.contains(name)) {
-            absent.add(name);
+            absent.append(absent.isEmpty() ? "" : ", ").append('\'').append(name).append('\'');
           }
         }
         throw new IllegalArgumentException(s.node().label() + ": " + e.getMessage()
-            + (absent.isEmpty() ? "" : " (graph input " + absent + " was not given)"), e);
+            + (absent.isEmpty() ? "" : " (graph inputs not given: " + absent + ")"), e);
       }
     }
     Map<String, Tensor> result = new LinkedHashMap<>();

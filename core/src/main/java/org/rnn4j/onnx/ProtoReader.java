@@ -27,6 +27,8 @@ final class ProtoReader {
   private final int end;
   private final int depth;
   private int pos;
+  /** Where the last tag began: wire-type errors point at the field, not past its tag. */
+  private int tagPos;
 
   ProtoReader(byte[] buf, String source) {
     this(buf, source, 0, buf.length, 0);
@@ -59,6 +61,7 @@ final class ProtoReader {
   /** Reads a field tag; returns {@code field << 3 | wireType}. Group wire types (3, 4) are refused. */
   int readTag(String message) throws ModelFormatException {
     int at = pos;
+    tagPos = at;
     long tag = readVarint(message + " field tag");
     long field = tag >>> 3;
     int wire = (int) (tag & 7);
@@ -76,7 +79,7 @@ final class ProtoReader {
   void expect(int tag, int wireType, String field) throws ModelFormatException {
     if ((tag & 7) != wireType) {
       throw error(field + ": wire type " + (tag & 7) + ", expected " + wireType + " (" + wireName(wireType) + ")",
-          pos);
+          tagPos);
     }
   }
 

@@ -29,9 +29,9 @@ final class OnnxProto {
 
   record Node(String name, String opType, String domain, List<String> inputs, List<String> outputs,
       Map<String, Attribute> attributes, int offset) {
-    /** How errors name this node: {@code node 'lstm_1' (LSTM)}. */
+    /** How errors name this node: {@code node 'lstm_1' (LSTM)}, or by its byte offset when it has no name. */
     String label() {
-      return "node '" + (name.isEmpty() ? "#" + offset : name) + "' (" + opType + ")";
+      return name.isEmpty() ? "unnamed node (" + opType + ") at byte " + offset : "node '" + name + "' (" + opType + ")";
     }
 
     /** Input {@code i}, or "" where it is absent (empty name or past the end). */

@@ -1,23 +1,36 @@
 package org.rnn4j.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.rnn4j.ModelWeights;
 import org.rnn4j.backend.BackendRegistry;
 import org.rnn4j.backend.BackendUnavailableException;
+import org.rnn4j.io.ModelFiles;
+import org.rnn4j.onnx.OnnxModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code rnn4j info}: JVM and CPU facts, every backend's probe, and the automatic choice. */
-@Command(name = "info", description = "Show JVM and CPU facts, each backend's probe result, and which one is selected.")
+@Command(name = "info", description = "Show JVM and CPU facts, each backend's probe result, and which one is selected; "
+    + "with --model, describe a model file instead.")
 final class InfoCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @Option(names = "--model", description = "Describe this model file (.onnx graph or .safetensors RNN) instead.")
+  Path model;
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (model != null) {
+      describeModel(out);
+      return 0;
+    }
     out.println("System");
     for (Map.Entry<String, String> e : SystemFacts.collect().entrySet()) {
       out.printf("  %-14s %s%n", e.getKey(), e.getValue());
@@ -46,5 +59,22 @@ final class InfoCommand implements Callable<Integer> {
         + "=a,b (in RNN4J_JAVA_OPTS for the launcher).");
     out.flush();
     return 0;
+  }
+
+  private void describeModel(PrintWriter out) throws Exception {
+    if (OnnxModel.looksLikeOnnx(model)) {
+      // Loading prepares the recurrent nodes on a backend; the scalar one needs nothing native.
+      try (OnnxModel m = OnnxModel.load(model, BackendRegistry.getDefault().get("scalar"))) {
+        out.print(m.describe());
+      }
+    } else {
+      ModelWeights w = ModelFiles.read(model);
+      out.println(model + ": " + w.spec());
+      out.println("Parameters: " + w.parameterCount());
+      for (String name : w.names()) {
+        out.println("  " + name + " " + java.util.Arrays.toString(w.shape(name)));
+      }
+    }
+    out.flush();
   }
 }

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 /** The {@code rnn4j} command-line tool. */
 @Command(name = "rnn4j", mixinStandardHelpOptions = true, version = "rnn4j 0.1.0-SNAPSHOT",
     description = "Recurrent neural networks (LSTM, GRU, RNN) on the JVM.",
-    subcommands = {InfoCommand.class, RunCommand.class, GradCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InfoCommand.class, RunCommand.class, GradCommand.class, ConformanceCommand.class,
+        DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec

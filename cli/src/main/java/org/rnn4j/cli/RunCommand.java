@@ -16,6 +16,7 @@ import org.rnn4j.io.SafetensorsReader;
 import org.rnn4j.io.SafetensorsWriter;
 import org.rnn4j.io.TensorData;
 import org.rnn4j.io.TensorInfo;
+import org.rnn4j.onnx.OnnxModel;
 import org.rnn4j.spi.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +32,8 @@ final class RunCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", required = true, description = "Model file (.safetensors, PyTorch state_dict names).")
+  @Option(names = "--model", required = true, description = "Model file: .safetensors (PyTorch state_dict names) "
+      + "or .onnx (graph inputs are read from --input and graph outputs written to --output by their names).")
   Path model;
 
   @Option(names = "--input", required = true, description = "Input tensors (.safetensors).")
@@ -49,6 +51,13 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Backend b = Backends.choose(backend);
+    if (OnnxModel.looksLikeOnnx(model)) {
+      if (batchFirst) {
+        throw new IllegalArgumentException("--batch-first does not apply to ONNX models (their nodes' layout "
+            + "attribute says it)");
+      }
+      return OnnxRun.run(model, input, output, b, spec.commandLine().getOut());
+    }
     long start = System.nanoTime();
     ForwardResult r;
     ModelSpec ms;

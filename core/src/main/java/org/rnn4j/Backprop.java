@@ -2,7 +2,6 @@ package org.rnn4j;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.rnn4j.spi.CellFunctions;
 import org.rnn4j.spi.Kernels;
 
 /**
@@ -135,8 +134,7 @@ final class Backprop {
       }
       switch (spec.cell()) {
         case LSTM -> lstmStep(layer, dir, p, td, base, rows, dh, dc, dX, sb);
-        case GRU -> gruResetAfterStep(layer, dir, p, td, base, rows, dh, dX, sb);
-        case GRU_RESET_BEFORE -> gruResetBeforeStep(layer, dir, p, td, base, rows, dh, dX, sb);
+        case GRU, GRU_RESET_BEFORE -> gruStep(layer, dir, p, td, base, rows, dh, dX, sb);
         case RNN_TANH, RNN_RELU -> rnnStep(layer, dir, p, td, base, rows, dh, dX, sb);
         case JORDAN -> jordanStep(layer, dir, p, td, base, rows, dh, dX, sb);
       }
@@ -190,11 +188,15 @@ final class Backprop {
     }
   }
 
-  /** dh_prev = direct + dHg·W_hh (first kRows rows of W_hh); dW_hh += dHgᵀ·h_prev; result replaces dh's alive rows. */
+  /**
+   * The recurrent side of a step: db_hh += Σ dHg, dW_hh += dHgᵀ·h_prev (first kRows rows of
+   * W_hh), and dh_prev = direct + dHg·W_hh, which replaces the alive rows of dh.
+   */
   private void recurrentBackward(int layer, int dir, int rows, int kRows, float[] dHg, int ldHg, float[] hp,
       float[] direct, float[] dh) {
     int hOut = spec.outputWidth();
     float[] wHh = weight("weight_hh", layer, dir);
+    columnSums(dHg, rows, ldHg, grad("bias_hh", layer, dir), 0);
     k.gemm(true, false, kRows, hOut, rows, 1f, dHg, 0, ldHg, hp, 0, hOut, 1f, grad("weight_hh", layer, dir), 0, hOut);
     if (direct == null) {
       k.gemm(false, false, rows, hOut, kRows, 1f, dHg, 0, ldHg, wHh, 0, hOut, 0f, dh, 0, hOut);
@@ -208,10 +210,6 @@ final class Backprop {
       float[] dc, float[] dX, StepBuffers sb) {
     int hid = spec.hiddenSize();
     int gh = 4 * hid;
-    CellFunctions f = p.fns;
-    float clip = f.clip();
-    float[] peep = p.peep;
-    float[] gPeep = peep == null ? null : grad("weight_peep", layer, dir);
     float[] dHt = dh;
     if (p.wHr != null) {
       // h = W_hr·h̃: dW_hr += dhᵀ·h̃, dh̃ = dh·W_hr.
@@ -222,177 +220,48 @@ final class Backprop {
           hid);
       dHt = sb.dTmp;
     }
-    float[] bias = p.bias;
-    for (int r = 0; r < rows; r++) {
-      int xr = (base + r) * gh;
-      for (int j = 0; j < hid; j++) {
-        float cPrev = sb.cp[r * hid + j];
-        float cNew = td.c[(base + r) * hid + j];
-        float pi = td.xproj[xr + j] + td.hg[xr + j] + bias[j];
-        float pf = td.xproj[xr + hid + j] + td.hg[xr + hid + j] + bias[hid + j];
-        float pg = td.xproj[xr + 2 * hid + j] + td.hg[xr + 2 * hid + j] + bias[2 * hid + j];
-        float po = td.xproj[xr + 3 * hid + j] + td.hg[xr + 3 * hid + j] + bias[3 * hid + j];
-        if (peep != null) {
-          pi += peep[j] * cPrev;
-          pf += peep[hid + j] * cPrev;
-          po += peep[2 * hid + j] * cNew;
-        }
-        float i = CellFunctions.clipThen(f.gate(), clip, pi);
-        float fg = f.inputForget() ? 1f - i : CellFunctions.clipThen(f.gate(), clip, pf);
-        float g = CellFunctions.clipThen(f.candidate(), clip, pg);
-        float o = CellFunctions.clipThen(f.gate(), clip, po);
-        float dht = dHt[r * hid + j];
-        float hc = f.output().apply(cNew);
-        float dO = dht * hc;
-        float dC = dc[r * hid + j] + dht * o * f.output().derivative(cNew);
-        float dpo = dO * CellFunctions.clipThenDerivative(f.gate(), clip, po);
-        if (peep != null) {
-          dC += dpo * peep[2 * hid + j];
-          gPeep[2 * hid + j] += dpo * cNew;
-        }
-        float di = dC * g;
-        float dg = dC * i;
-        float dF = dC * cPrev;
-        float dcPrev = dC * fg;
-        float dpf;
-        if (f.inputForget()) {
-          di -= dF;
-          dpf = 0f;
-        } else {
-          dpf = dF * CellFunctions.clipThenDerivative(f.gate(), clip, pf);
-        }
-        float dpi = di * CellFunctions.clipThenDerivative(f.gate(), clip, pi);
-        float dpg = dg * CellFunctions.clipThenDerivative(f.candidate(), clip, pg);
-        if (peep != null) {
-          dcPrev += dpi * peep[j] + dpf * peep[hid + j];
-          gPeep[j] += dpi * cPrev;
-          gPeep[hid + j] += dpf * cPrev;
-        }
-        dX[xr + j] = dpi;
-        dX[xr + hid + j] = dpf;
-        dX[xr + 2 * hid + j] = dpg;
-        dX[xr + 3 * hid + j] = dpo;
-        dc[r * hid + j] = dcPrev;
-      }
-    }
+    k.lstmCellBackward(rows, hid, td.xproj, base * gh, td.hg, base * gh, p.bias, p.peep, p.fns, sb.cp, 0, td.c,
+        base * hid, dHt, 0, dc, 0, dX, base * gh, p.peep == null ? null : grad("weight_peep", layer, dir));
+    // The gate gradients are those of both the input projection and the recurrent product.
     System.arraycopy(dX, base * gh, sb.dHg, 0, rows * gh);
-    columnSums(sb.dHg, rows, gh, grad("bias_hh", layer, dir), 0);
     recurrentBackward(layer, dir, rows, gh, sb.dHg, gh, sb.hp, null, dh);
   }
 
-  private void gruResetAfterStep(int layer, int dir, PreparedDirection p, Tape.Direction td, int base, int rows,
-      float[] dh, float[] dX, StepBuffers sb) {
+  private void gruStep(int layer, int dir, PreparedDirection p, Tape.Direction td, int base, int rows, float[] dh,
+      float[] dX, StepBuffers sb) {
     int hid = spec.hiddenSize();
     int gh = 3 * hid;
-    CellFunctions f = p.fns;
-    float clip = f.clip();
-    float[] bias = p.bias;
+    boolean after = spec.cell() == CellType.GRU;
     float[] direct = sb.tmp2;
-    for (int r = 0; r < rows; r++) {
-      int xr = (base + r) * gh;
-      for (int j = 0; j < hid; j++) {
-        float pr = td.xproj[xr + j] + td.hg[xr + j] + bias[j];
-        float pz = td.xproj[xr + hid + j] + td.hg[xr + hid + j] + bias[hid + j];
-        float hnb = td.hg[xr + 2 * hid + j] + bias[3 * hid + j];
-        float reset = CellFunctions.clipThen(f.gate(), clip, pr);
-        float z = CellFunctions.clipThen(f.gate(), clip, pz);
-        float pn = td.xproj[xr + 2 * hid + j] + bias[2 * hid + j] + reset * hnb;
-        float n = CellFunctions.clipThen(f.candidate(), clip, pn);
-        float hPrev = sb.hp[r * hid + j];
-        float d = dh[r * hid + j];
-        float dpn = d * (1f - z) * CellFunctions.clipThenDerivative(f.candidate(), clip, pn);
-        float dpz = d * (hPrev - n) * CellFunctions.clipThenDerivative(f.gate(), clip, pz);
-        float dpr = dpn * hnb * CellFunctions.clipThenDerivative(f.gate(), clip, pr);
-        direct[r * hid + j] = d * z;
-        dX[xr + j] = dpr;
-        dX[xr + hid + j] = dpz;
-        dX[xr + 2 * hid + j] = dpn;
-        sb.dHg[r * gh + j] = dpr;
-        sb.dHg[r * gh + hid + j] = dpz;
-        sb.dHg[r * gh + 2 * hid + j] = dpn * reset;
-      }
+    k.gruCellBackward(rows, hid, after, td.xproj, base * gh, td.hg, base * gh, p.bias, p.fns, sb.hp, 0, dh, 0, dX,
+        base * gh, sb.dHg, 0, direct, 0);
+    if (after) {
+      recurrentBackward(layer, dir, rows, gh, sb.dHg, gh, sb.hp, direct, dh);
+      return;
     }
-    columnSums(sb.dHg, rows, gh, grad("bias_hh", layer, dir), 0);
-    recurrentBackward(layer, dir, rows, gh, sb.dHg, gh, sb.hp, direct, dh);
-  }
-
-  private void gruResetBeforeStep(int layer, int dir, PreparedDirection p, Tape.Direction td, int base, int rows,
-      float[] dh, float[] dX, StepBuffers sb) {
-    int hid = spec.hiddenSize();
-    int gh = 3 * hid;
-    CellFunctions f = p.fns;
-    float clip = f.clip();
-    float[] bias = p.bias;
-    float[] direct = sb.tmp2;
-    float[] dpnAll = sb.dTmp;
-    // Pass 1: the candidate and update gate; the reset gate needs d(r⊙h), which needs every dpn.
-    for (int r = 0; r < rows; r++) {
-      int xr = (base + r) * gh;
-      for (int j = 0; j < hid; j++) {
-        float pz = td.xproj[xr + hid + j] + td.hg[xr + hid + j] + bias[hid + j];
-        float pn = td.xproj[xr + 2 * hid + j] + bias[2 * hid + j] + td.hg[xr + 2 * hid + j] + bias[3 * hid + j];
-        float z = CellFunctions.clipThen(f.gate(), clip, pz);
-        float n = CellFunctions.clipThen(f.candidate(), clip, pn);
-        float d = dh[r * hid + j];
-        float dpn = d * (1f - z) * CellFunctions.clipThenDerivative(f.candidate(), clip, pn);
-        dX[xr + hid + j] = d * (sb.hp[r * hid + j] - n) * CellFunctions.clipThenDerivative(f.gate(), clip, pz);
-        dX[xr + 2 * hid + j] = dpn;
-        dpnAll[r * hid + j] = dpn;
-        direct[r * hid + j] = d * z;
-      }
-    }
-    // n = g(… + W_hn·(r⊙h) + b_hn): dW_hn += dpnᵀ·(r⊙h), d(r⊙h) = dpn·W_hn.
-    float[] wHh = weight("weight_hh", layer, dir);
-    float[] gWhh = grad("weight_hh", layer, dir);
+    // Reset-before: n = g(… + W_hn·(r⊙h) + b_hn). dW_hn += dpnᵀ·(r⊙h); d(r⊙h) = dpn·W_hn.
     int nOff = 2 * hid * hid;
-    k.gemm(true, false, hid, hid, rows, 1f, dpnAll, 0, hid, td.tmp, base * hid, hid, 1f, gWhh, nOff, hid);
-    float[] dRh = sb.cp; // free for GRUs (no cell state)
-    k.gemm(false, false, rows, hid, hid, 1f, dpnAll, 0, hid, wHh, nOff, hid, 0f, dRh, 0, hid);
-    float[] gbHh = grad("bias_hh", layer, dir);
-    columnSums(dpnAll, rows, hid, gbHh, 2 * hid);
-    // Pass 2: the reset gate.
-    for (int r = 0; r < rows; r++) {
-      int xr = (base + r) * gh;
-      for (int j = 0; j < hid; j++) {
-        float pr = td.xproj[xr + j] + td.hg[xr + j] + bias[j];
-        float reset = CellFunctions.clipThen(f.gate(), clip, pr);
-        float hPrev = sb.hp[r * hid + j];
-        float drh = dRh[r * hid + j];
-        direct[r * hid + j] += drh * reset;
-        float dpr = drh * hPrev * CellFunctions.clipThenDerivative(f.gate(), clip, pr);
-        dX[xr + j] = dpr;
-        sb.dHg[r * gh + j] = dpr;
-        sb.dHg[r * gh + hid + j] = dX[xr + hid + j];
-        sb.dHg[r * gh + 2 * hid + j] = 0f; // b_hn's gradient was summed from dpn above
-      }
-    }
-    columnSums(sb.dHg, rows, gh, gbHh, 0);
-    // Only the r and z rows of W_hh act on h directly.
-    recurrentBackwardRz(layer, dir, rows, hid, sb.dHg, gh, sb.hp, direct, dh);
-  }
-
-  private void recurrentBackwardRz(int layer, int dir, int rows, int hid, float[] dHg, int ldHg, float[] hp,
-      float[] direct, float[] dh) {
+    k.gemm(true, false, hid, hid, rows, 1f, sb.dHg, 2 * hid, gh, td.tmp, base * hid, hid, 1f,
+        grad("weight_hh", layer, dir), nOff, hid);
+    float[] dRh = sb.dTmp;
+    k.gemm(false, false, rows, hid, hid, 1f, sb.dHg, 2 * hid, gh, weight("weight_hh", layer, dir), nOff, hid, 0f, dRh,
+        0, hid);
+    k.gruResetStateBackward(rows, hid, td.xproj, base * gh, td.hg, base * gh, p.bias, p.fns, sb.hp, 0, dRh, 0, dX,
+        base * gh, sb.dHg, 0, direct, 0);
+    // b_hh takes all three blocks of dHg; only the r and z rows of W_hh act on h directly.
+    columnSums(sb.dHg, rows, gh, grad("bias_hh", layer, dir), 0);
     float[] wHh = weight("weight_hh", layer, dir);
-    k.gemm(true, false, 2 * hid, hid, rows, 1f, dHg, 0, ldHg, hp, 0, hid, 1f, grad("weight_hh", layer, dir), 0, hid);
-    k.gemm(false, false, rows, hid, 2 * hid, 1f, dHg, 0, ldHg, wHh, 0, hid, 1f, direct, 0, hid);
+    k.gemm(true, false, 2 * hid, hid, rows, 1f, sb.dHg, 0, gh, sb.hp, 0, hid, 1f, grad("weight_hh", layer, dir), 0,
+        hid);
+    k.gemm(false, false, rows, hid, 2 * hid, 1f, sb.dHg, 0, gh, wHh, 0, hid, 1f, direct, 0, hid);
     System.arraycopy(direct, 0, dh, 0, rows * hid);
   }
 
   private void rnnStep(int layer, int dir, PreparedDirection p, Tape.Direction td, int base, int rows, float[] dh,
       float[] dX, StepBuffers sb) {
     int hid = spec.hiddenSize();
-    CellFunctions f = p.fns;
-    for (int r = 0; r < rows; r++) {
-      int xr = (base + r) * hid;
-      for (int j = 0; j < hid; j++) {
-        float pre = td.xproj[xr + j] + td.hg[xr + j] + p.bias[j];
-        float dp = dh[r * hid + j] * CellFunctions.clipThenDerivative(f.candidate(), f.clip(), pre);
-        dX[xr + j] = dp;
-        sb.dHg[r * hid + j] = dp;
-      }
-    }
-    columnSums(sb.dHg, rows, hid, grad("bias_hh", layer, dir), 0);
+    k.rnnCellBackward(rows, hid, td.xproj, base * hid, td.hg, base * hid, p.bias, p.fns, dh, 0, dX, base * hid);
+    System.arraycopy(dX, base * hid, sb.dHg, 0, rows * hid);
     recurrentBackward(layer, dir, rows, hid, sb.dHg, hid, sb.hp, null, dh);
   }
 
@@ -400,34 +269,18 @@ final class Backprop {
       float[] dh, float[] dX, StepBuffers sb) {
     int hid = spec.hiddenSize();
     int out = spec.outputSize();
-    CellFunctions f = p.fns;
     float[] wHo = weight("weight_ho", layer, dir);
-    // y = f_y(W_ho·hid + b_ho): recompute the output pre-activation, then dpy.
-    float[] preY = sb.tmp2;
-    k.gemm(false, true, rows, out, hid, 1f, td.tmp, base * hid, hid, wHo, 0, hid, 0f, preY, 0, out);
-    float[] gbHo = grad("bias_ho", layer, dir);
-    for (int r = 0; r < rows; r++) {
-      for (int o = 0; o < out; o++) {
-        int i = r * out + o;
-        float dpy = dh[i] * f.output().derivative(preY[i] + p.bHo[o]);
-        preY[i] = dpy;
-        gbHo[o] += dpy;
-      }
-    }
-    k.gemm(true, false, out, hid, rows, 1f, preY, 0, out, td.tmp, base * hid, hid, 1f, grad("weight_ho", layer, dir),
+    // y = f_y(W_ho·hid + b_ho): recompute W_ho·hid, then dpy.
+    float[] dPy = sb.tmp2;
+    k.gemm(false, true, rows, out, hid, 1f, td.tmp, base * hid, hid, wHo, 0, hid, 0f, dPy, 0, out);
+    k.biasActivationBackward(rows, out, dPy, 0, p.bHo, p.fns.output(), dh, 0, dPy, 0);
+    columnSums(dPy, rows, out, grad("bias_ho", layer, dir), 0);
+    k.gemm(true, false, out, hid, rows, 1f, dPy, 0, out, td.tmp, base * hid, hid, 1f, grad("weight_ho", layer, dir),
         0, hid);
     float[] dHid = sb.dTmp;
-    k.gemm(false, false, rows, hid, out, 1f, preY, 0, out, wHo, 0, hid, 0f, dHid, 0, hid);
-    for (int r = 0; r < rows; r++) {
-      int xr = (base + r) * hid;
-      for (int j = 0; j < hid; j++) {
-        float pre = td.xproj[xr + j] + td.hg[xr + j] + p.bias[j];
-        float dp = dHid[r * hid + j] * CellFunctions.clipThenDerivative(f.candidate(), f.clip(), pre);
-        dX[xr + j] = dp;
-        sb.dHg[r * hid + j] = dp;
-      }
-    }
-    columnSums(sb.dHg, rows, hid, grad("bias_hh", layer, dir), 0);
+    k.gemm(false, false, rows, hid, out, 1f, dPy, 0, out, wHo, 0, hid, 0f, dHid, 0, hid);
+    k.rnnCellBackward(rows, hid, td.xproj, base * hid, td.hg, base * hid, p.bias, p.fns, dHid, 0, dX, base * hid);
+    System.arraycopy(dX, base * hid, sb.dHg, 0, rows * hid);
     recurrentBackward(layer, dir, rows, hid, sb.dHg, hid, sb.hp, null, dh);
   }
 }

@@ -323,6 +323,244 @@ public abstract class Kernels {
     }
   }
 
+  // ---------------------------------------------------------------- fused cell derivatives
+
+  /**
+   * Backward of {@link #lstmCell} for one step. From the recorded pre-activation tiles (xg, hg,
+   * bias, peepholes), the previous and new cell states, the gradient of the step's (unprojected)
+   * h and of the new c, writes the gradients of the four gate pre-activations into
+   * {@code dGates} [rows, 4H] (which are also the gradients of xg and hg), replaces {@code dc}
+   * with the gradient of the previous cell state, and adds the peephole gradients into
+   * {@code dPeep} [3H] (null exactly when {@code peep} is).
+   */
+  public final void lstmCellBackward(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, float[] peep, CellFunctions fns, float[] cPrev, int cPrevOff, float[] cNew, int cNewOff,
+      float[] dh, int dhOff, float[] dc, int dcOff, float[] dGates, int dGatesOff, float[] dPeep) {
+    Checks.nonNegative("rows", rows);
+    Checks.positive("hidden", hidden);
+    int g = 4 * hidden;
+    Checks.matrix("xg", xg, xgOff, rows, g, g);
+    Checks.matrix("hg", hg, hgOff, rows, g, g);
+    Checks.vector("bias", bias, 0, g);
+    if ((peep == null) != (dPeep == null)) {
+      throw new IllegalArgumentException("peep and dPeep must both be given or both be null");
+    }
+    if (peep != null) {
+      Checks.vector("peep", peep, 0, 3 * hidden);
+      Checks.vector("dPeep", dPeep, 0, 3 * hidden);
+    }
+    Checks.notNull("fns", fns);
+    Checks.matrix("cPrev", cPrev, cPrevOff, rows, hidden, hidden);
+    Checks.matrix("cNew", cNew, cNewOff, rows, hidden, hidden);
+    Checks.matrix("dh", dh, dhOff, rows, hidden, hidden);
+    Checks.matrix("dc", dc, dcOff, rows, hidden, hidden);
+    Checks.matrix("dGates", dGates, dGatesOff, rows, g, g);
+    lstmCellBackwardK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, cPrev, cPrevOff, cNew, cNewOff, dh, dhOff,
+        dc, dcOff, dGates, dGatesOff, dPeep);
+  }
+
+  protected void lstmCellBackwardK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, float[] peep, CellFunctions fns, float[] cPrev, int cPrevOff, float[] cNew, int cNewOff,
+      float[] dh, int dhOff, float[] dc, int dcOff, float[] dGates, int dGatesOff, float[] dPeep) {
+    int g = 4 * hidden;
+    float clip = fns.clip();
+    Activation gate = fns.gate();
+    for (int r = 0; r < rows; r++) {
+      int xr = xgOff + r * g;
+      int hr = hgOff + r * g;
+      int dr = dGatesOff + r * g;
+      for (int j = 0; j < hidden; j++) {
+        float cp = cPrev[cPrevOff + r * hidden + j];
+        float cn = cNew[cNewOff + r * hidden + j];
+        float pi = xg[xr + j] + hg[hr + j] + bias[j];
+        float pf = xg[xr + hidden + j] + hg[hr + hidden + j] + bias[hidden + j];
+        float pg = xg[xr + 2 * hidden + j] + hg[hr + 2 * hidden + j] + bias[2 * hidden + j];
+        float po = xg[xr + 3 * hidden + j] + hg[hr + 3 * hidden + j] + bias[3 * hidden + j];
+        if (peep != null) {
+          pi += peep[j] * cp;
+          pf += peep[hidden + j] * cp;
+          po += peep[2 * hidden + j] * cn;
+        }
+        float i = CellFunctions.clipThen(gate, clip, pi);
+        float f = fns.inputForget() ? 1f - i : CellFunctions.clipThen(gate, clip, pf);
+        float cand = CellFunctions.clipThen(fns.candidate(), clip, pg);
+        float o = CellFunctions.clipThen(gate, clip, po);
+        float dht = dh[dhOff + r * hidden + j];
+        int ci = dcOff + r * hidden + j;
+        float dC = dc[ci] + dht * o * fns.output().derivative(cn);
+        float dpo = dht * fns.output().apply(cn) * CellFunctions.clipThenDerivative(gate, clip, po);
+        if (peep != null) {
+          dC += dpo * peep[2 * hidden + j];
+          dPeep[2 * hidden + j] += dpo * cn;
+        }
+        float di = dC * cand;
+        float dF = dC * cp;
+        float dcPrev = dC * f;
+        float dpf;
+        if (fns.inputForget()) {
+          di -= dF;
+          dpf = 0f;
+        } else {
+          dpf = dF * CellFunctions.clipThenDerivative(gate, clip, pf);
+        }
+        float dpi = di * CellFunctions.clipThenDerivative(gate, clip, pi);
+        float dpg = dC * i * CellFunctions.clipThenDerivative(fns.candidate(), clip, pg);
+        if (peep != null) {
+          dcPrev += dpi * peep[j] + dpf * peep[hidden + j];
+          dPeep[j] += dpi * cp;
+          dPeep[hidden + j] += dpf * cp;
+        }
+        dGates[dr + j] = dpi;
+        dGates[dr + hidden + j] = dpf;
+        dGates[dr + 2 * hidden + j] = dpg;
+        dGates[dr + 3 * hidden + j] = dpo;
+        dc[ci] = dcPrev;
+      }
+    }
+  }
+
+  /**
+   * Backward of {@link #gruCell} for one step. Writes the gradients of the input-side
+   * pre-activations into {@code dXg} [rows, 3H], of the recurrent-side ones into {@code dHg}
+   * [rows, 3H], and the direct part z⊙dh of the previous state's gradient into {@code dhPrev}
+   * (the caller adds dHg·W_hh). Reset-after: all three blocks. Reset-before: the z and n blocks;
+   * the n block of dHg is then the gradient of (r⊙h)·W_hnᵀ, and {@link #gruResetStateBackward}
+   * completes the r block once the caller has formed d(r⊙h) = dHg_n·W_hn.
+   */
+  public final void gruCellBackward(int rows, int hidden, boolean resetAfter, float[] xg, int xgOff, float[] hg,
+      int hgOff, float[] bias, CellFunctions fns, float[] hPrev, int hPrevOff, float[] dh, int dhOff, float[] dXg,
+      int dXgOff, float[] dHg, int dHgOff, float[] dhPrev, int dhPrevOff) {
+    checkGru(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, hPrev, hPrevOff);
+    int g = 3 * hidden;
+    Checks.matrix("dh", dh, dhOff, rows, hidden, hidden);
+    Checks.matrix("dXg", dXg, dXgOff, rows, g, g);
+    Checks.matrix("dHg", dHg, dHgOff, rows, g, g);
+    Checks.matrix("dhPrev", dhPrev, dhPrevOff, rows, hidden, hidden);
+    gruCellBackwardK(rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, hPrev, hPrevOff, dh, dhOff, dXg,
+        dXgOff, dHg, dHgOff, dhPrev, dhPrevOff);
+  }
+
+  protected void gruCellBackwardK(int rows, int hidden, boolean resetAfter, float[] xg, int xgOff, float[] hg,
+      int hgOff, float[] bias, CellFunctions fns, float[] hPrev, int hPrevOff, float[] dh, int dhOff, float[] dXg,
+      int dXgOff, float[] dHg, int dHgOff, float[] dhPrev, int dhPrevOff) {
+    int g = 3 * hidden;
+    float clip = fns.clip();
+    for (int r = 0; r < rows; r++) {
+      int xr = xgOff + r * g;
+      int hr = hgOff + r * g;
+      for (int j = 0; j < hidden; j++) {
+        float pz = xg[xr + hidden + j] + hg[hr + hidden + j] + bias[hidden + j];
+        float z = CellFunctions.clipThen(fns.gate(), clip, pz);
+        float hn = hg[hr + 2 * hidden + j] + bias[3 * hidden + j];
+        float pr = xg[xr + j] + hg[hr + j] + bias[j];
+        float reset = resetAfter ? CellFunctions.clipThen(fns.gate(), clip, pr) : 1f;
+        float pn = xg[xr + 2 * hidden + j] + bias[2 * hidden + j] + reset * hn;
+        float n = CellFunctions.clipThen(fns.candidate(), clip, pn);
+        float d = dh[dhOff + r * hidden + j];
+        float hp = hPrev[hPrevOff + r * hidden + j];
+        float dpn = d * (1f - z) * CellFunctions.clipThenDerivative(fns.candidate(), clip, pn);
+        float dpz = d * (hp - n) * CellFunctions.clipThenDerivative(fns.gate(), clip, pz);
+        int dx = dXgOff + r * g;
+        int dg = dHgOff + r * g;
+        dXg[dx + hidden + j] = dpz;
+        dXg[dx + 2 * hidden + j] = dpn;
+        dHg[dg + hidden + j] = dpz;
+        if (resetAfter) {
+          float dpr = dpn * hn * CellFunctions.clipThenDerivative(fns.gate(), clip, pr);
+          dXg[dx + j] = dpr;
+          dHg[dg + j] = dpr;
+          dHg[dg + 2 * hidden + j] = dpn * reset;
+        } else {
+          dHg[dg + 2 * hidden + j] = dpn;
+        }
+        dhPrev[dhPrevOff + r * hidden + j] = d * z;
+      }
+    }
+  }
+
+  /**
+   * Completes a reset-before GRU step's backward: from d(r⊙h) [rows, H], writes the r blocks of
+   * {@code dXg} and {@code dHg} and adds r⊙d(r⊙h) into {@code dhPrev}.
+   */
+  public final void gruResetStateBackward(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, CellFunctions fns, float[] hPrev, int hPrevOff, float[] dRh, int dRhOff, float[] dXg, int dXgOff,
+      float[] dHg, int dHgOff, float[] dhPrev, int dhPrevOff) {
+    checkGru(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, hPrev, hPrevOff);
+    int g = 3 * hidden;
+    Checks.matrix("dRh", dRh, dRhOff, rows, hidden, hidden);
+    Checks.matrix("dXg", dXg, dXgOff, rows, g, g);
+    Checks.matrix("dHg", dHg, dHgOff, rows, g, g);
+    Checks.matrix("dhPrev", dhPrev, dhPrevOff, rows, hidden, hidden);
+    gruResetStateBackwardK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, hPrev, hPrevOff, dRh, dRhOff, dXg, dXgOff,
+        dHg, dHgOff, dhPrev, dhPrevOff);
+  }
+
+  protected void gruResetStateBackwardK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, CellFunctions fns, float[] hPrev, int hPrevOff, float[] dRh, int dRhOff, float[] dXg, int dXgOff,
+      float[] dHg, int dHgOff, float[] dhPrev, int dhPrevOff) {
+    int g = 3 * hidden;
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < hidden; j++) {
+        float pr = xg[xgOff + r * g + j] + hg[hgOff + r * g + j] + bias[j];
+        float reset = CellFunctions.clipThen(fns.gate(), fns.clip(), pr);
+        float drh = dRh[dRhOff + r * hidden + j];
+        float dpr = drh * hPrev[hPrevOff + r * hidden + j]
+            * CellFunctions.clipThenDerivative(fns.gate(), fns.clip(), pr);
+        dXg[dXgOff + r * g + j] = dpr;
+        dHg[dHgOff + r * g + j] = dpr;
+        dhPrev[dhPrevOff + r * hidden + j] += drh * reset;
+      }
+    }
+  }
+
+  /** Backward of {@link #rnnCell}: dPre = dh ⊙ f'(clip(xg + hg + bias)), the gradient of xg and of hg. */
+  public final void rnnCellBackward(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, CellFunctions fns, float[] dh, int dhOff, float[] dPre, int dPreOff) {
+    Checks.nonNegative("rows", rows);
+    Checks.positive("hidden", hidden);
+    Checks.matrix("xg", xg, xgOff, rows, hidden, hidden);
+    Checks.matrix("hg", hg, hgOff, rows, hidden, hidden);
+    Checks.vector("bias", bias, 0, hidden);
+    Checks.notNull("fns", fns);
+    Checks.matrix("dh", dh, dhOff, rows, hidden, hidden);
+    Checks.matrix("dPre", dPre, dPreOff, rows, hidden, hidden);
+    rnnCellBackwardK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, dh, dhOff, dPre, dPreOff);
+  }
+
+  protected void rnnCellBackwardK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, CellFunctions fns, float[] dh, int dhOff, float[] dPre, int dPreOff) {
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < hidden; j++) {
+        int i = r * hidden + j;
+        float pre = xg[xgOff + i] + hg[hgOff + i] + bias[j];
+        dPre[dPreOff + i] = dh[dhOff + i] * CellFunctions.clipThenDerivative(fns.candidate(), fns.clip(), pre);
+      }
+    }
+  }
+
+  /** Backward of {@link #biasActivation}: dPre[r, j] = dy[r, j]·act'(x[r, j] + bias[j]), x being the input before bias. */
+  public final void biasActivationBackward(int rows, int n, float[] x, int xOff, float[] bias, Activation act,
+      float[] dy, int dyOff, float[] dPre, int dPreOff) {
+    Checks.nonNegative("rows", rows);
+    Checks.positive("n", n);
+    Checks.matrix("x", x, xOff, rows, n, n);
+    Checks.vector("bias", bias, 0, n);
+    Checks.notNull("act", act);
+    Checks.matrix("dy", dy, dyOff, rows, n, n);
+    Checks.matrix("dPre", dPre, dPreOff, rows, n, n);
+    biasActivationBackwardK(rows, n, x, xOff, bias, act, dy, dyOff, dPre, dPreOff);
+  }
+
+  protected void biasActivationBackwardK(int rows, int n, float[] x, int xOff, float[] bias, Activation act,
+      float[] dy, int dyOff, float[] dPre, int dPreOff) {
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < n; j++) {
+        int i = r * n + j;
+        dPre[dPreOff + i] = dy[dyOff + i] * act.derivative(x[xOff + i] + bias[j]);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- elementwise
 
   /** x[r, j] = act(x[r, j] + bias[j]) over a contiguous [rows, n] block. */

@@ -143,6 +143,22 @@ class KernelsContractTest {
   }
 
   @Test
+  void peepholeGradientMustComeWithPeepholes() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> k.lstmCellBackward(1, 2,
+        new float[8], 0, new float[8], 0, new float[8], new float[6], CellFunctions.LSTM_DEFAULT, new float[2], 0,
+        new float[2], 0, new float[2], 0, new float[2], 0, new float[8], 0, null));
+    assertTrue(e.getMessage().contains("dPeep"), e.getMessage());
+  }
+
+  @Test
+  void backwardKernelRejectsAShortGradientTile() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> k.gruCellBackward(2, 2, true,
+        new float[12], 0, new float[12], 0, new float[8], CellFunctions.LSTM_DEFAULT, new float[4], 0, new float[4], 0,
+        new float[11], 0, new float[12], 0, new float[4], 0));
+    assertTrue(e.getMessage().startsWith("dXg: "), e.getMessage());
+  }
+
+  @Test
   void zeroRowsIsANoOp() {
     k.matmulPacked(0, new float[0], 0, 2, k.pack(new float[4], 0, 2, 2), 0f, new float[0], 0, 2);
   }

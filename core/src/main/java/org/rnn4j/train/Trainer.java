@@ -123,6 +123,11 @@ public final class Trainer {
     return run(in, targets, false).loss();
   }
 
+  /** The loss and final states without updating anything (evaluating long texts chunk by chunk). */
+  public StepResult evaluateWithState(SequenceBatch in, Targets targets) {
+    return run(in, targets, false);
+  }
+
   /** Final states of a forward pass with the current parameters (no loss, no update). */
   StepResult finalStates(SequenceBatch in) {
     try (Model m = Model.of(weights(), backend)) {
@@ -143,8 +148,9 @@ public final class Trainer {
     try (Model m = Model.of(weights(), backend)) {
       org.rnn4j.Dropout d = update && dropout != null
           ? new org.rnn4j.Dropout(dropout.p(), dropout.variational(), dropout.seed() + 31 * optimizer.steps()) : null;
-      ForwardPass pass = m.record(in, d);
-      float[] y = pass.result().output().data();
+      ForwardPass pass = update ? m.record(in, d) : null;
+      ForwardResult result = update ? pass.result() : m.forward(in);
+      float[] y = result.output().data();
       int[] rows = selectRows(in, targets);
       float[] w = params.get(LinearHead.WEIGHT);
       float[] b = params.get(LinearHead.BIAS);
@@ -155,8 +161,8 @@ public final class Trainer {
             classesFor(in, targets, rows), dOut);
         case VALUES_PER_STEP -> Losses.meanSquaredError(out, valuesFor(in, targets, rows), dOut);
       };
-      float[] hN = pass.result().hN().data();
-      float[] cN = pass.result().cN() == null ? null : pass.result().cN().data();
+      float[] hN = result.hN().data();
+      float[] cN = result.cN() == null ? null : result.cN().data();
       if (!update) {
         return new StepResult(loss, Double.NaN, hN, cN);
       }
@@ -256,8 +262,14 @@ public final class Trainer {
    * detected on resume.
    */
   public void save(Path checkpoint) throws IOException {
+    save(checkpoint, Map.of());
+  }
+
+  /** As {@link #save(Path)}, with extra metadata in the parameter file (e.g. a vocabulary). */
+  public void save(Path checkpoint, Map<String, String> extraMetadata) throws IOException {
     String step = Long.toString(optimizer.steps());
-    Map<String, String> meta = new LinkedHashMap<>(ModelFiles.metadata(spec));
+    Map<String, String> meta = new LinkedHashMap<>(extraMetadata);
+    meta.putAll(ModelFiles.metadata(spec));
     meta.put(STEP_KEY, step);
     meta.put(HEAD_KEY, Integer.toString(head.outputs()));
     Map<String, TensorData> tensors = new LinkedHashMap<>();

@@ -208,6 +208,16 @@ public final class Model implements AutoCloseable {
     return new ForwardPass(this, in, rec.result(), rec.tape());
   }
 
+  /**
+   * Runs one sequence x [steps, I] and returns every unit's value at every step: hidden and cell
+   * states and each gate after its activation, per layer and direction.
+   */
+  public ActivationTrace trace(float[] x, int steps) {
+    ensureOpen();
+    Recorded rec = forward(SequenceBatch.seqFirst(x, steps, 1, spec.inputSize()), newWorkspace(), true, null);
+    return Tracer.trace(spec, prepared, rec.tape());
+  }
+
   /** Backward over a recorded pass; arguments validated by {@link ForwardPass#backward}. */
   Gradients backward(SequenceBatch in, Tape tape, float[] dy, float[] dhN, float[] dcN) {
     ensureOpen();

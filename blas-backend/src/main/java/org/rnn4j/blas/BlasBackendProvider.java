@@ -94,8 +94,8 @@ public final class BlasBackendProvider implements BackendProvider {
     }
     resolveCells();
     details.put("gate kernels", cellsNote);
-    return ProbeResult.available("OpenBLAS sgemm/sgemv with off-heap packed weights, " + details.get("threads")
-        + " BLAS thread(s)", details);
+    return ProbeResult.available("OpenBLAS sgemm/sgemv with off-heap packed weights, "
+        + details.getOrDefault("threads", Integer.toString(threads)) + " BLAS thread(s)", details);
   }
 
   @Override

@@ -116,13 +116,13 @@ final class BlasKernels extends Kernels {
   @Override
   protected void gemvK(boolean transA, int m, int n, float alpha, float[] a, int aOff, int lda, float[] x, int xOff,
       float beta, float[] y, int yOff) {
-    if (m == 0 || n == 0) {
-      // OpenBLAS returns early here without applying beta to y; the reference does not.
+    int xLen = transA ? m : n;
+    int yLen = transA ? n : m;
+    if (m == 0 || n == 0 || (long) m * n + xLen + yLen > Integer.MAX_VALUE - 8) {
+      // OpenBLAS returns early on an empty A without applying beta to y; the reference does not.
       super.gemvK(transA, m, n, alpha, a, aOff, lda, x, xOff, beta, y, yOff);
       return;
     }
-    int xLen = transA ? m : n;
-    int yLen = transA ? n : m;
     int xo = m * n;
     int yo = xo + xLen;
     try (Staging.Buffer s = staging.lease((long) yo + yLen)) {

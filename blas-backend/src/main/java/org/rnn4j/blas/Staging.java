@@ -12,8 +12,9 @@ import org.bytedeco.javacpp.FloatPointer;
  *
  * <p>Buffers are pooled rather than held per thread, so that virtual threads and short-lived
  * threads do not each pin native memory: a call leases one buffer and returns it when done. The
- * pool keeps at most {@link #slots} buffers of at most {@link #POOLED_FLOATS} floats each; a larger
- * or surplus buffer is freed as soon as its call ends. Steady state allocates nothing.
+ * pool keeps at most one buffer per slot (BlasKernels uses 2 × cores, at least 4), each of at most
+ * {@link #POOLED_FLOATS} floats; a larger or surplus buffer is freed as soon as its call ends.
+ * Steady state allocates nothing.
  */
 final class Staging {
   /** The largest buffer (in floats, 4 MiB) kept for reuse; callers chunk big products to fit. */

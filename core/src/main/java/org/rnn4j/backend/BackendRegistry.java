@@ -46,6 +46,8 @@ public final class BackendRegistry {
   private final Set<String> disabled;
   private final Map<String, ProbeResult> probes = new ConcurrentHashMap<>();
   private final Map<String, Backend> created = new ConcurrentHashMap<>();
+  /** One lock per provider: each is probed and created once, and may look up other backends meanwhile. */
+  private final Map<String, Object> locks;
   private volatile Selection selection;
 
   /** The choice and why it was made. */
@@ -67,6 +69,7 @@ public final class BackendRegistry {
       }
     }
     this.providers = List.copyOf(sorted);
+    this.locks = names.stream().collect(Collectors.toUnmodifiableMap(n -> n, n -> new Object()));
     this.forced = blankToNull(forcedBackend);
     this.disabled = disabledList == null ? Set.of()
         : Arrays.stream(disabledList.split(",")).map(s -> s.trim().toLowerCase(Locale.ROOT))
@@ -115,15 +118,30 @@ public final class BackendRegistry {
   }
 
   private ProbeResult probe(BackendProvider p) {
-    return probes.computeIfAbsent(p.name(), n -> {
-      try {
-        ProbeResult r = p.probe();
-        return r != null ? r : ProbeResult.unavailable("probe returned nothing");
-      } catch (Throwable t) {
-        // A probe must not throw; if one does, the backend is unavailable and the reason says why.
-        return ProbeResult.unavailable("probe failed: " + t);
+    ProbeResult known = probes.get(p.name());
+    if (known != null) {
+      return known;
+    }
+    // Not inside probes.computeIfAbsent: a provider may consult the registry about other backends
+    // (blas asks for simd's kernels), and a map must not be updated from its own mapping function.
+    synchronized (locks.get(p.name())) {
+      known = probes.get(p.name());
+      if (known == null) {
+        known = runProbe(p);
+        probes.put(p.name(), known);
       }
-    });
+      return known;
+    }
+  }
+
+  private static ProbeResult runProbe(BackendProvider p) {
+    try {
+      ProbeResult r = p.probe();
+      return r != null ? r : ProbeResult.unavailable("probe returned nothing");
+    } catch (Throwable t) {
+      // A probe must not throw; if one does, the backend is unavailable and the reason says why.
+      return ProbeResult.unavailable("probe failed: " + t);
+    }
   }
 
   /**
@@ -143,10 +161,15 @@ public final class BackendRegistry {
     if (!r.available()) {
       throw new BackendUnavailableException("backend '" + key + "' is unavailable: " + r.reason());
     }
-    return created.computeIfAbsent(key, k -> {
-      Kernels kernels = p.create();
-      return new Backend(p.name(), p.priority(), r, kernels);
-    });
+    synchronized (locks.get(key)) {
+      existing = created.get(key);
+      if (existing == null) {
+        Kernels kernels = p.create();
+        existing = new Backend(p.name(), p.priority(), r, kernels);
+        created.put(key, existing);
+      }
+      return existing;
+    }
   }
 
   /** The default backend: forced by property, or the best available. Decided and logged once. */

@@ -154,4 +154,52 @@ class BackendRegistryTest {
     assertTrue(BackendRegistry.getDefault().names().contains("scalar"));
     assertTrue(BackendRegistry.getDefault().get("scalar").probe().available());
   }
+
+  /** A provider whose probe and create look up another backend in the same registry. */
+  static final class Consulting implements BackendProvider {
+    final String other;
+    BackendRegistry registry;
+    Kernels seen;
+
+    Consulting(String other) {
+      this.other = other;
+    }
+
+    @Override
+    public String name() {
+      return "blas";
+    }
+
+    @Override
+    public int priority() {
+      return 30;
+    }
+
+    @Override
+    public ProbeResult probe() {
+      return ProbeResult.available("found " + registry.get(other).name(), Map.of());
+    }
+
+    @Override
+    public Kernels create() {
+      seen = registry.get(other).kernels();
+      return new ScalarKernels();
+    }
+  }
+
+  @Test
+  void aProviderMayLookUpAnotherBackendWhileBeingProbedOrCreated() {
+    // "scalar" shares a hash bin with "blas" in a fresh ConcurrentHashMap: computeIfAbsent nested
+    // in computeIfAbsent would throw "Recursive update" here.
+    for (String inner : List.of("scalar", "simd", "native")) {
+      Consulting outer = new Consulting(inner);
+      Fake innerProvider = ok(inner, 0);
+      BackendRegistry r = new BackendRegistry(List.of(outer, innerProvider), "blas", null);
+      outer.registry = r;
+      assertEquals("blas", r.defaultBackend().name());
+      assertEquals("found " + inner, r.get("blas").probe().reason());
+      assertTrue(outer.seen == r.get(inner).kernels());
+      assertEquals(1, innerProvider.probes.get());
+    }
+  }
 }

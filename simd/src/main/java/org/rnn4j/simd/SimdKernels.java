@@ -1,0 +1,781 @@
+package org.rnn4j.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.rnn4j.Activation;
+import org.rnn4j.spi.CellFunctions;
+import org.rnn4j.spi.Kernels;
+import org.rnn4j.spi.PackedMatrix;
+
+/**
+ * Kernels on the Panama Vector API: register-blocked FMA matrix products on pre-packed weight
+ * panels, vectorised fused cells with their own sigmoid/tanh ({@link #activate}), and a small
+ * dedicated thread pool for the products.
+ *
+ * <p>C2 only compiles vector code well when the species is a constant, and an instance field is
+ * not one (the code then allocates and runs ~10x slower). So each width is a tiny subclass whose
+ * {@link #sp()} returns a {@code static final} species; in a process that uses one width (every
+ * real one) the call is devirtualised and the species folds. Tests that mix widths in one JVM are
+ * correct but slow. For the same reason no vector is passed to or returned from a method of ours:
+ * C2 may compile such a helper on its own first and then refuse to inline it, boxing every vector.
+ *
+ * <p>Results never depend on the thread count: work is split only over independent outputs, and
+ * every output of {@link #matmulPacked} is summed in the same order whichever tile computes it
+ * (the m = 1 GEMV path has its own fixed order).
+ */
+public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V128, SimdKernels.V256, SimdKernels.V512 {
+  /** Vectors per packed panel: a tile is MR rows × PANEL_VECTORS vectors of output. */
+  static final int PANEL_VECTORS = 3;
+  /** Rows per register tile. */
+  static final int MR = 4;
+  /** Rows per cache block: x rows of one block stay in L2 while panels stream past. */
+  static final int ROW_BLOCK = 64;
+  /** Below this many multiply-adds a product runs on the calling thread alone. */
+  static final long DEFAULT_PARALLEL_MIN = 1L << 18;
+
+  private final int lanes;
+  private final int panelWidth;
+  private final WorkerPool pool;
+  private final long parallelMin;
+  /** The pool's job for this kernel set; only touched while holding the pool. */
+  private final MatmulTask task = new MatmulTask();
+  /** Per-thread scratch (tiles, gate pre-activations); grows, never shrinks, so calls do not allocate. */
+  private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[1024]);
+
+  SimdKernels(int threads, long parallelMin) {
+    this.lanes = sp().length();
+    this.panelWidth = PANEL_VECTORS * lanes;
+    this.pool = threads > 1 ? WorkerPool.shared(threads) : null;
+    this.parallelMin = parallelMin;
+  }
+
+  /** Kernels for {@code bits}-wide float vectors on {@code threads} threads. */
+  static SimdKernels create(int bits, int threads) {
+    return create(bits, threads, DEFAULT_PARALLEL_MIN);
+  }
+
+  /** As {@link #create(int, int)}; tests lower {@code parallelMin} to exercise the pool on small sizes. */
+  static SimdKernels create(int bits, int threads, long parallelMin) {
+    return switch (bits) {
+      case 128 -> new V128(threads, parallelMin);
+      case 256 -> new V256(threads, parallelMin);
+      case 512 -> new V512(threads, parallelMin);
+      default -> throw new IllegalArgumentException("vector width must be 128, 256 or 512 bits, got " + bits);
+    };
+  }
+
+  private float[] scratch(int n) {
+    float[] s = scratch.get();
+    if (s.length < n) {
+      s = new float[Math.max(n, 2 * s.length)];
+      scratch.set(s);
+    }
+    return s;
+  }
+
+  /** The species, a constant of each subclass. */
+  abstract VectorSpecies<Float> sp();
+
+  @Override
+  public String name() {
+    return SimdBackendProvider.NAME;
+  }
+
+  /** Threads a product may use, the caller included. */
+  public int threads() {
+    return pool == null ? 1 : pool.threads();
+  }
+
+  public int vectorBits() {
+    return sp().vectorBitSize();
+  }
+
+  // ---------------------------------------------------------------- packed weights
+
+  /**
+   * W [rows × cols] cut into panels of {@code panelWidth} rows, each stored transposed
+   * ([cols][panelWidth], zero-padded past the last row), so the tile kernel reads one contiguous
+   * run of PANEL_VECTORS vectors per input column.
+   */
+  static final class Panels extends PackedMatrix {
+    final SimdKernels owner;
+    final float[] data;
+    final int panels;
+
+    Panels(SimdKernels owner, float[] w, int off, int rows, int cols) {
+      super(rows, cols);
+      this.owner = owner;
+      int pw = owner.panelWidth;
+      this.panels = (rows + pw - 1) / pw;
+      long size = (long) panels * cols * pw;
+      if (size > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("matrix " + rows + "x" + cols + " too large to pack");
+      }
+      this.data = new float[(int) size];
+      for (int p = 0; p < panels; p++) {
+        for (int c = 0; c < cols; c++) {
+          int dst = (p * cols + c) * pw;
+          for (int v = 0; v < pw && p * pw + v < rows; v++) {
+            data[dst + v] = w[off + (p * pw + v) * cols + c];
+          }
+        }
+      }
+    }
+
+    @Override
+    public long byteSize() {
+      return 4L * data.length;
+    }
+  }
+
+  @Override
+  protected PackedMatrix packK(float[] w, int off, int rows, int cols) {
+    return new Panels(this, w, off, rows, cols);
+  }
+
+  @Override
+  protected boolean owns(PackedMatrix w) {
+    return w instanceof Panels p && p.owner == this;
+  }
+
+  @Override
+  protected void matmulPackedK(int m, float[] x, int xOff, int ldx, PackedMatrix w, float beta, float[] out,
+      int outOff, int ldo) {
+    Panels p = (Panels) w;
+    // Chunks: row blocks × groups of panels, enough of them to balance the threads.
+    int rowsPerBlock = Math.max(ROW_BLOCK, ((m + 1023) / 1024 + MR - 1) / MR * MR);
+    int rowBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;
+    int target = 4 * threads();
+    int groups = Math.max(1, Math.min(p.panels, (target + rowBlocks - 1) / rowBlocks));
+    int chunks = rowBlocks * groups;
+    long work = (long) m * p.rows() * p.cols();
+    if (pool != null && chunks > 1 && work >= parallelMin && pool.tryAcquire()) {
+      try {
+        task.set(m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
+        pool.run(task, chunks);
+      } finally {
+        task.clear();
+        pool.release();
+      }
+    } else {
+      for (int i = 0; i < chunks; i++) {
+        matmulChunk(i, m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
+      }
+    }
+  }
+
+  /** One chunk: rows of row block {@code chunk / groups} times panel group {@code chunk % groups}. */
+  private void matmulChunk(int chunk, int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out,
+      int outOff, int ldo, int groups, int rowsPerBlock) {
+    int g = chunk % groups;
+    int r0 = chunk / groups * rowsPerBlock;
+    int r1 = Math.min(m, r0 + rowsPerBlock);
+    int p0 = (int) ((long) w.panels * g / groups);
+    int p1 = (int) ((long) w.panels * (g + 1) / groups);
+    int cols = w.cols();
+    int pw = panelWidth;
+    float[] t = scratch(MR * pw);
+    for (int p = p0; p < p1; p++) {
+      int q = p * cols * pw;
+      int j = p * pw;
+      int valid = Math.min(pw, w.rows() - j);
+      if (m == 1) {
+        gemvTile(cols, x, xOff, w.data, q, t);
+        commit(t, 1, valid, beta, out, outOff + j, ldo);
+        continue;
+      }
+      int r = r0;
+      for (; r + MR <= r1; r += MR) {
+        tile4(cols, x, xOff + r * ldx, ldx, w.data, q, t);
+        commit(t, MR, valid, beta, out, outOff + r * ldo + j, ldo);
+      }
+      for (; r < r1; r++) {
+        tile1(cols, x, xOff + r * ldx, w.data, q, t);
+        commit(t, 1, valid, beta, out, outOff + r * ldo + j, ldo);
+      }
+    }
+  }
+
+  /**
+   * 4 rows × 3 vectors of output: 12 accumulators, 3 panel loads and 4 broadcasts per column.
+   * The tile goes to {@code t} (4 × panelWidth), then {@link #commit} applies beta and the
+   * partial last panel: vectors never cross a method boundary, so C2 never has to box one.
+   */
+  private void tile4(int cols, float[] x, int x0, int ldx, float[] pw, int q, float[] t) {
+    VectorSpecies<Float> sp = sp();
+    int l = sp.length();
+    int step = PANEL_VECTORS * l;
+    int x1 = x0 + ldx;
+    int x2 = x1 + ldx;
+    int x3 = x2 + ldx;
+    FloatVector zero = FloatVector.zero(sp);
+    FloatVector a00 = zero, a01 = zero, a02 = zero, a10 = zero, a11 = zero, a12 = zero;
+    FloatVector a20 = zero, a21 = zero, a22 = zero, a30 = zero, a31 = zero, a32 = zero;
+    for (int c = 0; c < cols; c++, q += step) {
+      FloatVector w0 = FloatVector.fromArray(sp, pw, q);
+      FloatVector w1 = FloatVector.fromArray(sp, pw, q + l);
+      FloatVector w2 = FloatVector.fromArray(sp, pw, q + 2 * l);
+      FloatVector b = FloatVector.broadcast(sp, x[x0 + c]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      a02 = w2.fma(b, a02);
+      b = FloatVector.broadcast(sp, x[x1 + c]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      a12 = w2.fma(b, a12);
+      b = FloatVector.broadcast(sp, x[x2 + c]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      a22 = w2.fma(b, a22);
+      b = FloatVector.broadcast(sp, x[x3 + c]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+      a32 = w2.fma(b, a32);
+    }
+    a00.intoArray(t, 0);
+    a01.intoArray(t, l);
+    a02.intoArray(t, 2 * l);
+    a10.intoArray(t, step);
+    a11.intoArray(t, step + l);
+    a12.intoArray(t, step + 2 * l);
+    a20.intoArray(t, 2 * step);
+    a21.intoArray(t, 2 * step + l);
+    a22.intoArray(t, 2 * step + 2 * l);
+    a30.intoArray(t, 3 * step);
+    a31.intoArray(t, 3 * step + l);
+    a32.intoArray(t, 3 * step + 2 * l);
+  }
+
+  /** One row × 3 vectors; the same operations per output as {@link #tile4}, so the same bits. */
+  private void tile1(int cols, float[] x, int x0, float[] pw, int q, float[] t) {
+    VectorSpecies<Float> sp = sp();
+    int l = sp.length();
+    int step = PANEL_VECTORS * l;
+    FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0;
+    for (int c = 0; c < cols; c++, q += step) {
+      FloatVector b = FloatVector.broadcast(sp, x[x0 + c]);
+      a0 = FloatVector.fromArray(sp, pw, q).fma(b, a0);
+      a1 = FloatVector.fromArray(sp, pw, q + l).fma(b, a1);
+      a2 = FloatVector.fromArray(sp, pw, q + 2 * l).fma(b, a2);
+    }
+    a0.intoArray(t, 0);
+    a1.intoArray(t, l);
+    a2.intoArray(t, 2 * l);
+  }
+
+  /**
+   * Batch 1: the weights are streamed once and there is no reuse, so the limit is the FMA
+   * latency chain; even and odd columns go to separate accumulators (6 chains).
+   */
+  private void gemvTile(int cols, float[] x, int x0, float[] pw, int q, float[] t) {
+    VectorSpecies<Float> sp = sp();
+    int l = sp.length();
+    int step = PANEL_VECTORS * l;
+    FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+    int c = 0;
+    for (; c + 1 < cols; c += 2, q += 2 * step) {
+      FloatVector e = FloatVector.broadcast(sp, x[x0 + c]);
+      FloatVector d = FloatVector.broadcast(sp, x[x0 + c + 1]);
+      a0 = FloatVector.fromArray(sp, pw, q).fma(e, a0);
+      a1 = FloatVector.fromArray(sp, pw, q + l).fma(e, a1);
+      a2 = FloatVector.fromArray(sp, pw, q + 2 * l).fma(e, a2);
+      b0 = FloatVector.fromArray(sp, pw, q + step).fma(d, b0);
+      b1 = FloatVector.fromArray(sp, pw, q + step + l).fma(d, b1);
+      b2 = FloatVector.fromArray(sp, pw, q + step + 2 * l).fma(d, b2);
+    }
+    if (c < cols) {
+      FloatVector e = FloatVector.broadcast(sp, x[x0 + c]);
+      a0 = FloatVector.fromArray(sp, pw, q).fma(e, a0);
+      a1 = FloatVector.fromArray(sp, pw, q + l).fma(e, a1);
+      a2 = FloatVector.fromArray(sp, pw, q + 2 * l).fma(e, a2);
+    }
+    a0.add(b0).intoArray(t, 0);
+    a1.add(b1).intoArray(t, l);
+    a2.add(b2).intoArray(t, 2 * l);
+  }
+
+  /** out ← tile (+ beta·out) for the first {@code valid} columns of {@code rows} tile rows; out not read when beta = 0. */
+  private void commit(float[] t, int rows, int valid, float beta, float[] out, int o, int ldo) {
+    for (int r = 0; r < rows; r++) {
+      int tr = r * panelWidth;
+      int or = o + r * ldo;
+      if (beta == 0f) {
+        System.arraycopy(t, tr, out, or, valid);
+      } else {
+        for (int v = 0; v < valid; v++) {
+          out[or + v] = t[tr + v] + beta * out[or + v];
+        }
+      }
+    }
+  }
+
+  /** The pool's view of one product; fields are set and cleared while the pool is held. */
+  private final class MatmulTask implements WorkerPool.Job {
+    int m;
+    float[] x;
+    int xOff;
+    int ldx;
+    Panels w;
+    float beta;
+    float[] out;
+    int outOff;
+    int ldo;
+    int groups;
+    int rowsPerBlock;
+
+    void set(int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out, int outOff, int ldo,
+        int groups, int rowsPerBlock) {
+      this.m = m;
+      this.x = x;
+      this.xOff = xOff;
+      this.ldx = ldx;
+      this.w = w;
+      this.beta = beta;
+      this.out = out;
+      this.outOff = outOff;
+      this.ldo = ldo;
+      this.groups = groups;
+      this.rowsPerBlock = rowsPerBlock;
+    }
+
+    void clear() {
+      x = null;
+      w = null;
+      out = null;
+    }
+
+    @Override
+    public void run(int chunk) {
+      matmulChunk(chunk, m, x, xOff, ldx, w, beta, out, outOff, ldo, groups, rowsPerBlock);
+    }
+  }
+
+  // ---------------------------------------------------------------- GEMM / GEMV
+
+  @Override
+  protected void gemmK(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+      int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    if (!transB) {
+      gemmRowsOfB(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    } else if (!transA) {
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          float sum = dot(a, aOff + i * lda, b, bOff + j * ldb, k);
+          int ci = cOff + i * ldc + j;
+          c[ci] = beta == 0f ? alpha * sum : alpha * sum + beta * c[ci];
+        }
+      }
+    } else {
+      gemmTransTrans(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+  }
+
+  /** op(B) = B: a row of C is a combination of rows of B, vectorised along that row. */
+  private void gemmRowsOfB(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b,
+      int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    VectorSpecies<Float> sp = sp();
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j += sp.length()) {
+        VectorMask<Float> mask = sp.indexInRange(j, n);
+        FloatVector acc = FloatVector.zero(sp);
+        for (int p = 0; p < k; p++) {
+          float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+          acc = FloatVector.fromArray(sp, b, bOff + p * ldb + j, mask).fma(FloatVector.broadcast(sp, av), acc);
+        }
+        int ci = cOff + i * ldc + j;
+        acc = acc.mul(alpha); // then + beta·C, the reference's roundings; C unread when beta = 0
+        if (beta != 0f) {
+          acc = FloatVector.fromArray(sp, c, ci, mask).mul(beta).add(acc);
+        }
+        acc.intoArray(c, ci, mask);
+      }
+    }
+  }
+
+  /** op(A) = Aᵀ, op(B) = Bᵀ: a column of C is a combination of rows of A; stored lane by lane. */
+  private void gemmTransTrans(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
+      int ldb, float beta, float[] c, int cOff, int ldc) {
+    VectorSpecies<Float> sp = sp();
+    for (int j = 0; j < n; j++) {
+      for (int i = 0; i < m; i += sp.length()) {
+        VectorMask<Float> mask = sp.indexInRange(i, m);
+        FloatVector acc = FloatVector.zero(sp);
+        for (int p = 0; p < k; p++) {
+          FloatVector bv = FloatVector.broadcast(sp, b[bOff + j * ldb + p]);
+          acc = FloatVector.fromArray(sp, a, aOff + p * lda + i, mask).fma(bv, acc);
+        }
+        int valid = Math.min(sp.length(), m - i);
+        for (int t = 0; t < valid; t++) {
+          int ci = cOff + (i + t) * ldc + j;
+          float sum = acc.lane(t);
+          c[ci] = beta == 0f ? alpha * sum : alpha * sum + beta * c[ci];
+        }
+      }
+    }
+  }
+
+  @Override
+  protected void gemvK(boolean transA, int m, int n, float alpha, float[] a, int aOff, int lda, float[] x, int xOff,
+      float beta, float[] y, int yOff) {
+    if (!transA) {
+      for (int i = 0; i < m; i++) {
+        float sum = dot(a, aOff + i * lda, x, xOff, n);
+        y[yOff + i] = beta == 0f ? alpha * sum : alpha * sum + beta * y[yOff + i];
+      }
+      return;
+    }
+    VectorSpecies<Float> sp = sp();
+    for (int j = 0; j < n; j += sp.length()) {
+      VectorMask<Float> mask = sp.indexInRange(j, n);
+      FloatVector acc = FloatVector.zero(sp);
+      for (int p = 0; p < m; p++) {
+        acc = FloatVector.fromArray(sp, a, aOff + p * lda + j, mask).fma(FloatVector.broadcast(sp, x[xOff + p]), acc);
+      }
+      acc = acc.mul(alpha);
+      if (beta != 0f) {
+        acc = FloatVector.fromArray(sp, y, yOff + j, mask).mul(beta).add(acc);
+      }
+      acc.intoArray(y, yOff + j, mask);
+    }
+  }
+
+  /** Σ a[ao + p]·b[bo + p] for p &lt; len: two accumulator chains, masked tail. */
+  private float dot(float[] a, int ao, float[] b, int bo, int len) {
+    VectorSpecies<Float> sp = sp();
+    int l = sp.length();
+    FloatVector s0 = FloatVector.zero(sp);
+    FloatVector s1 = s0;
+    int p = 0;
+    for (; p + 2 * l <= len; p += 2 * l) {
+      s0 = FloatVector.fromArray(sp, a, ao + p).fma(FloatVector.fromArray(sp, b, bo + p), s0);
+      s1 = FloatVector.fromArray(sp, a, ao + p + l).fma(FloatVector.fromArray(sp, b, bo + p + l), s1);
+    }
+    for (; p < len; p += l) {
+      VectorMask<Float> mask = sp.indexInRange(p, len);
+      s0 = FloatVector.fromArray(sp, a, ao + p, mask).fma(FloatVector.fromArray(sp, b, bo + p, mask), s0);
+    }
+    return s0.add(s1).reduceLanes(VectorOperators.ADD);
+  }
+
+  // ---------------------------------------------------------------- activations
+
+  private static final float LOG2E = 1.44269504088896341f;
+  /** ln 2 split into a part exact in float (few mantissa bits) and the rest (Cody and Waite). */
+  private static final float LN2_HI = 0.693359375f;
+  private static final float LN2_LO = -2.12194440e-4f;
+  /** 1.5·2^23: adding it rounds to an integer that then sits in the low mantissa bits. */
+  private static final float ROUND_MAGIC = 12582912f;
+  private static final int ROUND_MAGIC_BITS = 0x4B400000;
+  private static final float SIGMOID_CLAMP = 30f;
+  private static final float TANH_CLAMP = 10f;
+  private static final float TANH_SMALL = 0.625f;
+  private static final float TANH_TINY = 0x1p-12f;
+
+  /** Whether {@link #activate} computes {@code a}: sigmoid, tanh and relu; others use the scalar reference. */
+  static boolean vectorised(Activation a) {
+    Activation.Kind k = a.kind();
+    return k == Activation.Kind.SIGMOID || k == Activation.Kind.TANH || k == Activation.Kind.RELU;
+  }
+
+  /**
+   * a[off, off + n) ← act(clamp(a, ±clip)) in place, for sigmoid, tanh or relu. Our own sigmoid
+   * and tanh from FMA, multiply, add, divide, min and max (the Vector API's EXP/TANH are not ours
+   * to document); everything is inline in this one loop so that C2 keeps vectors in registers.
+   *
+   * <p>Accuracy: at most 1e-6 absolute error against float64 over all floats (the tests sweep
+   * them; measured ≤ 1e-7). e^t: t = k·ln2 + r, |r| ≤ ln2/2, e^r by the Cephes expf polynomial
+   * (~1 ulp), 2^k built in the exponent bits. sigmoid = 1/(1 + e^−x) with x clamped to ±30;
+   * tanh = an odd polynomial (Cephes tanhf) below 0.625, where 1 − 2/(e^{2|x|} + 1) would lose
+   * relative accuracy, and that formula above, |x| clamped to 10; its sign is put back, so
+   * tanh(−x) = −tanh(x) bit for bit. No intermediate overflows or becomes subnormal (tanh of a
+   * subnormal x is x). tanh(±0) = ±0, tanh(x) = x for |x| &lt; 2^-12, tanh(±∞) = ±1,
+   * sigmoid(+∞) = 1, sigmoid(−∞) = sigmoid(−30) ≈ 9.4e-14; NaN gives NaN (min/max keep NaN, as
+   * Math.min/max do); relu(NaN) = 0 like the reference.
+   */
+  void activate(Activation.Kind kind, float[] a, int off, int n, float clip) {
+    VectorSpecies<Float> sp = sp();
+    boolean sigmoid = kind == Activation.Kind.SIGMOID;
+    boolean relu = kind == Activation.Kind.RELU;
+    FloatVector one = FloatVector.broadcast(sp, 1f);
+    for (int j = 0; j < n; j += sp.length()) {
+      VectorMask<Float> m = sp.indexInRange(j, n);
+      FloatVector x = FloatVector.fromArray(sp, a, off + j, m).min(clip).max(-clip);
+      FloatVector y;
+      if (relu) {
+        y = FloatVector.zero(sp).blend(x, x.compare(VectorOperators.GT, 0f));
+      } else {
+        FloatVector ax = x.abs();
+        FloatVector arg = sigmoid ? x.max(-SIGMOID_CLAMP).min(SIGMOID_CLAMP).neg() : ax.min(TANH_CLAMP).mul(2f);
+        // e = e^arg
+        FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+        FloatVector k = t.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+        r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+        p = p.mul(r.mul(r)).add(r).add(one);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+            .lanewise(VectorOperators.LSHL, 23);
+        FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+        if (sigmoid) {
+          y = one.div(d);
+        } else {
+          FloatVector large = one.sub(FloatVector.broadcast(sp, 2f).div(d));
+          large = large.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
+          // Below 2^-12 tanh(x) rounds to x; flooring |x| there keeps z (and all after) normal.
+          FloatVector z = ax.max(TANH_TINY);
+          z = z.mul(z);
+          FloatVector q = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
+          q = q.fma(z, FloatVector.broadcast(sp, -5.37397155531e-2f));
+          q = q.fma(z, FloatVector.broadcast(sp, 1.33314422036e-1f));
+          q = q.fma(z, FloatVector.broadcast(sp, -3.33332819422e-1f));
+          FloatVector small = z.fma(q, one).mul(x);
+          y = large.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL));
+        }
+      }
+      y.intoArray(a, off + j, m);
+    }
+  }
+
+  // ---------------------------------------------------------------- fused cells
+  //
+  // Each cell runs in short passes over per-thread scratch: pre-activations (vector adds), then
+  // activate() in place, then the state update. One method holding every activation inline is
+  // too big for C2, which then boxes vectors; no vector ever crosses a method boundary here.
+
+  /** dst[d + j] = x[xo + j] + h[ho + j] + b[bo + j], the reference's order of additions. */
+  private void addThree(int n, float[] x, int xo, float[] h, int ho, float[] b, int bo, float[] dst, int d) {
+    VectorSpecies<Float> sp = sp();
+    for (int j = 0; j < n; j += sp.length()) {
+      VectorMask<Float> m = sp.indexInRange(j, n);
+      FloatVector.fromArray(sp, x, xo + j, m).add(FloatVector.fromArray(sp, h, ho + j, m))
+          .add(FloatVector.fromArray(sp, b, bo + j, m)).intoArray(dst, d + j, m);
+    }
+  }
+
+  /** s[so + j] += p[po + j]·c[co + j]: a peephole term. */
+  private void addProduct(int n, float[] p, int po, float[] c, int co, float[] s, int so) {
+    VectorSpecies<Float> sp = sp();
+    for (int j = 0; j < n; j += sp.length()) {
+      VectorMask<Float> m = sp.indexInRange(j, n);
+      FloatVector.fromArray(sp, p, po + j, m).fma(FloatVector.fromArray(sp, c, co + j, m),
+          FloatVector.fromArray(sp, s, so + j, m)).intoArray(s, so + j, m);
+    }
+  }
+
+  private static boolean lstmFast(CellFunctions fns) {
+    return fns.gate().kind() == Activation.Kind.SIGMOID && fns.candidate().kind() == Activation.Kind.TANH
+        && fns.output().kind() == Activation.Kind.TANH;
+  }
+
+  /** Vectorised for sigmoid gates and tanh candidate/output, with any clip, peepholes, coupling. */
+  @Override
+  protected void lstmCellK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
+      float[] peep, CellFunctions fns, float[] c, int cOff, float[] h, int hOff) {
+    if (!lstmFast(fns)) {
+      super.lstmCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+      return;
+    }
+    int hd = hidden;
+    float clip = fns.clip();
+    boolean coupled = fns.inputForget();
+    float[] s = scratch(5 * hd); // i, f, g, o, then c' for the output tanh
+    for (int r = 0; r < rows; r++) {
+      int cr = cOff + r * hd;
+      addThree(4 * hd, xg, xgOff + r * 4 * hd, hg, hgOff + r * 4 * hd, bias, 0, s, 0);
+      if (peep != null) {
+        addProduct(hd, peep, 0, c, cr, s, 0);
+        addProduct(hd, peep, hd, c, cr, s, hd);
+      }
+      activate(Activation.Kind.SIGMOID, s, 0, coupled ? hd : 2 * hd, clip);
+      activate(Activation.Kind.TANH, s, 2 * hd, hd, clip);
+      lstmState(hd, s, coupled, c, cr);
+      if (peep != null) {
+        addProduct(hd, peep, 2 * hd, c, cr, s, 3 * hd);
+      }
+      activate(Activation.Kind.SIGMOID, s, 3 * hd, hd, clip);
+      activate(Activation.Kind.TANH, s, 4 * hd, hd, Float.POSITIVE_INFINITY);
+      product(hd, s, 3 * hd, s, 4 * hd, h, hOff + r * hd);
+    }
+  }
+
+  /** c' = f⊙c + i⊙g from the activated gates in s; c' goes to c and to s[4H..] for tanh. */
+  private void lstmState(int hd, float[] s, boolean coupled, float[] c, int cr) {
+    VectorSpecies<Float> sp = sp();
+    for (int j = 0; j < hd; j += sp.length()) {
+      VectorMask<Float> m = sp.indexInRange(j, hd);
+      FloatVector i = FloatVector.fromArray(sp, s, j, m);
+      FloatVector f = coupled ? i.neg().add(1f) : FloatVector.fromArray(sp, s, hd + j, m);
+      FloatVector cNew = i.fma(FloatVector.fromArray(sp, s, 2 * hd + j, m),
+          f.mul(FloatVector.fromArray(sp, c, cr + j, m)));
+      cNew.intoArray(c, cr + j, m);
+      cNew.intoArray(s, 4 * hd + j, m);
+    }
+  }
+
+  /** dst[d + j] = a[ao + j]·b[bo + j]. */
+  private void product(int n, float[] a, int ao, float[] b, int bo, float[] dst, int d) {
+    VectorSpecies<Float> sp = sp();
+    for (int j = 0; j < n; j += sp.length()) {
+      VectorMask<Float> m = sp.indexInRange(j, n);
+      FloatVector.fromArray(sp, a, ao + j, m).mul(FloatVector.fromArray(sp, b, bo + j, m)).intoArray(dst, d + j, m);
+    }
+  }
+
+  private static boolean gruFast(CellFunctions fns) {
+    return fns.gate().kind() == Activation.Kind.SIGMOID && fns.candidate().kind() == Activation.Kind.TANH;
+  }
+
+  @Override
+  protected void gruCellK(int rows, int hidden, boolean resetAfter, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, CellFunctions fns, float[] h, int hOff) {
+    if (!gruFast(fns)) {
+      super.gruCellK(rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
+      return;
+    }
+    int hd = hidden;
+    float clip = fns.clip();
+    float[] s = scratch(3 * hd); // r, z, n
+    for (int r = 0; r < rows; r++) {
+      int xr = xgOff + r * 3 * hd;
+      int hr = hgOff + r * 3 * hd;
+      addThree(2 * hd, xg, xr, hg, hr, bias, 0, s, 0);
+      // reset-before: r was applied by gruResetState; only z is needed here
+      activate(Activation.Kind.SIGMOID, s, resetAfter ? 0 : hd, resetAfter ? 2 * hd : hd, clip);
+      gruCandidate(hd, resetAfter, xg, xr, hg, hr, bias, s);
+      activate(Activation.Kind.TANH, s, 2 * hd, hd, clip);
+      gruState(hd, s, h, hOff + r * hd);
+    }
+  }
+
+  /** Candidate pre-activation into s[2H..]: xg_n + b_in + r⊙(hg_n + b_hn), or without r (reset-before). */
+  private void gruCandidate(int hd, boolean resetAfter, float[] xg, int xr, float[] hg, int hr, float[] bias,
+      float[] s) {
+    VectorSpecies<Float> sp = sp();
+    for (int j = 0; j < hd; j += sp.length()) {
+      VectorMask<Float> m = sp.indexInRange(j, hd);
+      FloatVector hn = FloatVector.fromArray(sp, hg, hr + 2 * hd + j, m)
+          .add(FloatVector.fromArray(sp, bias, 3 * hd + j, m));
+      FloatVector xn = FloatVector.fromArray(sp, xg, xr + 2 * hd + j, m)
+          .add(FloatVector.fromArray(sp, bias, 2 * hd + j, m));
+      FloatVector pn = resetAfter ? FloatVector.fromArray(sp, s, j, m).fma(hn, xn) : xn.add(hn);
+      pn.intoArray(s, 2 * hd + j, m);
+    }
+  }
+
+  /** h' = (1 − z)⊙n + z⊙h. */
+  private void gruState(int hd, float[] s, float[] h, int ho) {
+    VectorSpecies<Float> sp = sp();
+    for (int j = 0; j < hd; j += sp.length()) {
+      VectorMask<Float> m = sp.indexInRange(j, hd);
+      FloatVector z = FloatVector.fromArray(sp, s, hd + j, m);
+      FloatVector n = FloatVector.fromArray(sp, s, 2 * hd + j, m);
+      z.fma(FloatVector.fromArray(sp, h, ho + j, m), z.neg().add(1f).mul(n)).intoArray(h, ho + j, m);
+    }
+  }
+
+  @Override
+  protected void gruResetStateK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
+      CellFunctions fns, float[] h, int hOff, float[] rh, int rhOff) {
+    if (fns.gate().kind() != Activation.Kind.SIGMOID) {
+      super.gruResetStateK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
+      return;
+    }
+    float[] s = scratch(hidden);
+    for (int r = 0; r < rows; r++) {
+      addThree(hidden, xg, xgOff + r * 3 * hidden, hg, hgOff + r * 3 * hidden, bias, 0, s, 0);
+      activate(Activation.Kind.SIGMOID, s, 0, hidden, fns.clip());
+      product(hidden, s, 0, h, hOff + r * hidden, rh, rhOff + r * hidden);
+    }
+  }
+
+  @Override
+  protected void rnnCellK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
+      CellFunctions fns, float[] h, int hOff) {
+    if (!vectorised(fns.candidate())) {
+      super.rnnCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
+      return;
+    }
+    for (int r = 0; r < rows; r++) {
+      addThree(hidden, xg, xgOff + r * hidden, hg, hgOff + r * hidden, bias, 0, h, hOff + r * hidden);
+    }
+    activate(fns.candidate().kind(), h, hOff, rows * hidden, fns.clip());
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  @Override
+  protected void biasActivationK(int rows, int n, float[] x, int xOff, float[] bias, Activation act) {
+    if (!vectorised(act)) {
+      super.biasActivationK(rows, n, x, xOff, bias, act);
+      return;
+    }
+    VectorSpecies<Float> sp = sp();
+    for (int r = 0; r < rows; r++) {
+      int o = xOff + r * n;
+      for (int j = 0; j < n; j += sp.length()) {
+        VectorMask<Float> m = sp.indexInRange(j, n);
+        FloatVector.fromArray(sp, x, o + j, m).add(FloatVector.fromArray(sp, bias, j, m)).intoArray(x, o + j, m);
+      }
+    }
+    activate(act.kind(), x, xOff, rows * n, Float.POSITIVE_INFINITY);
+  }
+
+  @Override
+  protected void axpyK(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    VectorSpecies<Float> sp = sp();
+    FloatVector a = FloatVector.broadcast(sp, alpha);
+    for (int i = 0; i < n; i += sp.length()) {
+      VectorMask<Float> m = sp.indexInRange(i, n);
+      FloatVector.fromArray(sp, x, xOff + i, m).fma(a, FloatVector.fromArray(sp, y, yOff + i, m))
+          .intoArray(y, yOff + i, m);
+    }
+  }
+
+  // ---------------------------------------------------------------- widths
+
+  static final class V128 extends SimdKernels {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_128;
+
+    V128(int threads, long parallelMin) {
+      super(threads, parallelMin);
+    }
+
+    @Override
+    VectorSpecies<Float> sp() {
+      return SPECIES;
+    }
+  }
+
+  static final class V256 extends SimdKernels {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
+
+    V256(int threads, long parallelMin) {
+      super(threads, parallelMin);
+    }
+
+    @Override
+    VectorSpecies<Float> sp() {
+      return SPECIES;
+    }
+  }
+
+  static final class V512 extends SimdKernels {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
+
+    V512(int threads, long parallelMin) {
+      super(threads, parallelMin);
+    }
+
+    @Override
+    VectorSpecies<Float> sp() {
+      return SPECIES;
+    }
+  }
+}

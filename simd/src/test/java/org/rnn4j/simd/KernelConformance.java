@@ -1,0 +1,320 @@
+package org.rnn4j.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.rnn4j.Activation;
+import org.rnn4j.backend.ScalarKernels;
+import org.rnn4j.spi.CellFunctions;
+import org.rnn4j.spi.Kernels;
+import org.rnn4j.spi.PackedMatrix;
+
+/**
+ * Every simd kernel against the scalar reference at awkward sizes, for one vector width. One
+ * subclass per width, so that each test JVM (surefire forks per class) sees a single width and
+ * C2 compiles the fast code, as in production.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class KernelConformance {
+  private static final int[] SIZES = {1, 3, 17, 65};
+  private static final float[][] ALPHA_BETA = {{1f, 0f}, {0.5f, -1.25f}, {-2f, 1f}};
+
+  private final Kernels ref = new ScalarKernels();
+  private SimdKernels simd;
+  /** Same width, two threads, pool used for every size. */
+  private SimdKernels simdPooled;
+  private final SplittableRandom rnd = new SplittableRandom(42);
+
+  abstract int bits();
+
+  @BeforeAll
+  void setUp() {
+    SimdTests.assumeWidth(bits());
+    simd = SimdKernels.create(bits(), 1);
+    simdPooled = SimdKernels.create(bits(), 2, 0);
+    assertEquals(bits(), simd.vectorBits());
+  }
+
+  private float[] random(int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) (rnd.nextDouble() * 2 - 1);
+    }
+    return a;
+  }
+
+  private static float[] abs(float[] a) {
+    float[] b = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      b[i] = Math.abs(a[i]);
+    }
+    return b;
+  }
+
+  /** |got − want| ≤ 1e-5·bound + 1e-6, where bound is the same product on absolute values. */
+  private static void assertNear(String what, float[] want, float[] got, float[] bound) {
+    for (int i = 0; i < want.length; i++) {
+      double tol = 1e-5 * bound[i] + 1e-6;
+      if (!(Math.abs(want[i] - got[i]) <= tol) && !(Float.isNaN(want[i]) && Float.isNaN(got[i]))) {
+        fail(what + ": element " + i + " is " + got[i] + ", expected " + want[i] + " (tolerance " + tol + ")");
+      }
+    }
+  }
+
+  @Test
+  void gemmAllTransposesAndScalings() {
+    int[][] shapes = {{1, 1, 1}, {3, 17, 65}, {17, 3, 1}, {65, 17, 3}, {1, 65, 257}, {17, 257, 3}, {3, 3, 1021}};
+    for (int[] s : shapes) {
+      for (int t = 0; t < 4; t++) {
+        for (float[] ab : ALPHA_BETA) {
+          gemmCase(t >= 2, (t & 1) == 1, s[0], s[1], s[2], ab[0], ab[1]);
+        }
+      }
+    }
+  }
+
+  private void gemmCase(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta) {
+    String what = "gemm ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k + " a=" + alpha + " b=" + beta;
+    int aRows = ta ? k : m;
+    int aCols = ta ? m : k;
+    int bRows = tb ? n : k;
+    int bCols = tb ? k : n;
+    int lda = aCols + 3;
+    int ldb = bCols + 5;
+    int ldc = n + 2;
+    int aOff = 7;
+    int bOff = 2;
+    int cOff = 5;
+    float[] a = random(aOff + aRows * lda);
+    float[] b = random(bOff + bRows * ldb);
+    float[] c0 = random(cOff + m * ldc);
+    if (beta == 0f) {
+      Arrays.fill(c0, Float.NaN); // beta = 0 must not read C
+    }
+    float[] want = c0.clone();
+    float[] got = c0.clone();
+    float[] bound = abs(c0);
+    ref.gemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, want, cOff, ldc);
+    simd.gemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, got, cOff, ldc);
+    if (beta == 0f) {
+      Arrays.fill(bound, 0f);
+    }
+    ref.gemm(ta, tb, m, n, k, Math.abs(alpha), abs(a), aOff, lda, abs(b), bOff, ldb, Math.abs(beta), bound, cOff, ldc);
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < ldc; j++) {
+        int ci = cOff + i * ldc + j;
+        if (j >= n) {
+          assertEquals(Float.floatToIntBits(c0[ci]), Float.floatToIntBits(got[ci]), what + ": wrote past n");
+        } else {
+          assertFalse(Float.isNaN(got[ci]), what + ": NaN at " + i + "," + j);
+        }
+      }
+    }
+    for (int i = 0; i < cOff; i++) {
+      assertEquals(Float.floatToIntBits(c0[i]), Float.floatToIntBits(got[i]), what + ": wrote before offset");
+    }
+    assertNear(what, want, got, bound);
+  }
+
+  @Test
+  void gemvBothOrientations() {
+    int[][] shapes = {{1, 1}, {3, 17}, {17, 3}, {65, 1021}, {257, 65}, {1021, 1}};
+    for (int[] s : shapes) {
+      for (boolean ta : new boolean[] {false, true}) {
+        for (float[] ab : ALPHA_BETA) {
+          int m = s[0];
+          int n = s[1];
+          int lda = n + 1;
+          float[] a = random(3 + m * lda);
+          float[] x = random(2 + (ta ? m : n));
+          int outLen = ta ? n : m;
+          float[] y0 = random(4 + outLen);
+          if (ab[1] == 0f) {
+            Arrays.fill(y0, 4, 4 + outLen, Float.NaN);
+          }
+          float[] want = y0.clone();
+          float[] got = y0.clone();
+          float[] bound = ab[1] == 0f ? new float[y0.length] : abs(y0);
+          ref.gemv(ta, m, n, ab[0], a, 3, lda, x, 2, ab[1], want, 4);
+          simd.gemv(ta, m, n, ab[0], a, 3, lda, x, 2, ab[1], got, 4);
+          ref.gemv(ta, m, n, Math.abs(ab[0]), abs(a), 3, lda, abs(x), 2, Math.abs(ab[1]), bound, 4);
+          assertNear("gemv ta=" + ta + " " + m + "x" + n + " a=" + ab[0] + " b=" + ab[1], want, got, bound);
+        }
+      }
+    }
+  }
+
+  @Test
+  void matmulPackedWithOffsets() {
+    int[][] shapes = {{1, 1, 1}, {1, 65, 1021}, {1, 257, 3}, {2, 17, 17}, {3, 3, 65}, {4, 24, 8}, {5, 65, 17},
+        {17, 1, 3}, {65, 257, 65}, {130, 17, 257}, {67, 1021, 3}};
+    for (int[] s : shapes) {
+      for (float beta : new float[] {0f, 0.75f}) {
+        matmulCase(simd, s[0], s[1], s[2], beta);
+        matmulCase(simdPooled, s[0], s[1], s[2], beta);
+      }
+    }
+  }
+
+  private void matmulCase(SimdKernels k, int m, int rows, int cols, float beta) {
+    String what = "matmulPacked m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + " threads=" + k.threads();
+    float[] w = random(3 + rows * cols);
+    int ldx = cols + 4;
+    int ldo = rows + 3;
+    float[] x = random(6 + m * ldx);
+    float[] o0 = random(9 + m * ldo);
+    if (beta == 0f) {
+      Arrays.fill(o0, Float.NaN);
+    }
+    PackedMatrix pr = ref.pack(w, 3, rows, cols);
+    PackedMatrix ps = k.pack(w, 3, rows, cols);
+    float[] want = o0.clone();
+    float[] got = o0.clone();
+    ref.matmulPacked(m, x, 6, ldx, pr, beta, want, 9, ldo);
+    k.matmulPacked(m, x, 6, ldx, ps, beta, got, 9, ldo);
+    float[] bound = beta == 0f ? new float[o0.length] : abs(o0);
+    ref.matmulPacked(m, abs(x), 6, ldx, ref.pack(abs(w), 3, rows, cols), beta, bound, 9, ldo);
+    for (int i = 0; i < o0.length; i++) {
+      int r = (i - 9) / ldo;
+      int j = (i - 9) % ldo;
+      boolean inside = i >= 9 && r < m && j < rows;
+      if (!inside) {
+        assertEquals(Float.floatToIntBits(o0[i]), Float.floatToIntBits(got[i]), what + ": wrote outside at " + i);
+      }
+    }
+    assertNear(what, want, got, bound);
+  }
+
+  @Test
+  void packedMatrixBelongsToItsKernels() {
+    PackedMatrix p = simd.pack(random(6), 0, 2, 3);
+    assertEquals(2, p.rows());
+    assertEquals(3, p.cols());
+    float[] out = new float[2];
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ref.matmulPacked(1, new float[3], 0, 3, p, 0f, out, 0, 2));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> simd.matmulPacked(1, new float[3], 0, 3, ref.pack(random(6), 0, 2, 3), 0f, out, 0, 2));
+  }
+
+  private static List<CellFunctions> lstmVariants() {
+    Activation sig = Activation.SIGMOID;
+    Activation tanh = Activation.TANH;
+    return List.of(CellFunctions.LSTM_DEFAULT, new CellFunctions(sig, tanh, tanh, 0.5f, false),
+        new CellFunctions(sig, tanh, tanh, Float.POSITIVE_INFINITY, true),
+        new CellFunctions(Activation.of(Activation.Kind.HARD_SIGMOID), Activation.of(Activation.Kind.SOFTSIGN), tanh,
+            1.5f, false));
+  }
+
+  @Test
+  void lstmCell() {
+    for (int hidden : new int[] {1, 3, 17, 65, 257}) {
+      for (int rows : new int[] {0, 1, 3}) {
+        for (CellFunctions fns : lstmVariants()) {
+          for (boolean peep : new boolean[] {false, true}) {
+            int g = 4 * hidden;
+            float[] xg = scaled(random(2 + rows * g), 3f);
+            float[] hg = scaled(random(1 + rows * g), 3f);
+            float[] bias = random(g);
+            float[] pw = peep ? random(3 * hidden) : null;
+            float[] c = scaled(random(3 + rows * hidden), 2f);
+            float[] h = random(4 + rows * hidden);
+            float[] c1 = c.clone();
+            float[] h1 = h.clone();
+            ref.lstmCell(rows, hidden, xg, 2, hg, 1, bias, pw, fns, c, 3, h, 4);
+            simd.lstmCell(rows, hidden, xg, 2, hg, 1, bias, pw, fns, c1, 3, h1, 4);
+            String what = "lstm H" + hidden + " rows" + rows + " " + fns + " peep=" + peep;
+            assertNear(what + " c", c, c1, ones(c.length));
+            assertNear(what + " h", h, h1, ones(h.length));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void gruCells() {
+    List<CellFunctions> variants = List.of(CellFunctions.LSTM_DEFAULT,
+        new CellFunctions(Activation.SIGMOID, Activation.TANH, Activation.TANH, 0.75f, false),
+        new CellFunctions(Activation.of(Activation.Kind.HARD_SIGMOID), Activation.of(Activation.Kind.AFFINE, 0.5f,
+            0.25f), Activation.TANH, Float.POSITIVE_INFINITY, false));
+    for (int hidden : new int[] {1, 3, 17, 65, 257}) {
+      for (int rows : new int[] {1, 3}) {
+        for (CellFunctions fns : variants) {
+          int g = 3 * hidden;
+          float[] xg = scaled(random(1 + rows * g), 3f);
+          float[] hg = scaled(random(2 + rows * g), 3f);
+          float[] bias = random(4 * hidden);
+          float[] h = random(5 + rows * hidden);
+          String what = "gru H" + hidden + " rows" + rows + " " + fns;
+          for (boolean after : new boolean[] {false, true}) {
+            float[] h0 = h.clone();
+            float[] h1 = h.clone();
+            ref.gruCell(rows, hidden, after, xg, 1, hg, 2, bias, fns, h0, 5);
+            simd.gruCell(rows, hidden, after, xg, 1, hg, 2, bias, fns, h1, 5);
+            assertNear(what + " resetAfter=" + after, h0, h1, ones(h.length));
+          }
+          float[] rh0 = random(3 + rows * hidden);
+          float[] rh1 = rh0.clone();
+          ref.gruResetState(rows, hidden, xg, 1, hg, 2, bias, fns, h, 5, rh0, 3);
+          simd.gruResetState(rows, hidden, xg, 1, hg, 2, bias, fns, h, 5, rh1, 3);
+          assertNear(what + " resetState", rh0, rh1, ones(rh0.length));
+        }
+      }
+    }
+  }
+
+  @Test
+  void rnnCellBiasActivationAxpy() {
+    List<Activation> acts = List.of(Activation.TANH, Activation.RELU, Activation.SIGMOID,
+        Activation.of(Activation.Kind.ELU, 0.5f, Float.NaN));
+    for (int n : new int[] {1, 3, 17, 65, 1021}) {
+      for (Activation act : acts) {
+        for (float clip : new float[] {Float.POSITIVE_INFINITY, 0.5f}) {
+          int rows = 3;
+          float[] xg = scaled(random(1 + rows * n), 3f);
+          float[] hg = scaled(random(2 + rows * n), 3f);
+          float[] bias = random(n);
+          CellFunctions fns = new CellFunctions(act, act, act, clip, false);
+          float[] h0 = random(3 + rows * n);
+          float[] h1 = h0.clone();
+          ref.rnnCell(rows, n, xg, 1, hg, 2, bias, fns, h0, 3);
+          simd.rnnCell(rows, n, xg, 1, hg, 2, bias, fns, h1, 3);
+          assertNear("rnn n" + n + " " + act + " clip " + clip, h0, h1, ones(h0.length));
+        }
+        float[] x0 = scaled(random(4 + 2 * n), 4f);
+        float[] x1 = x0.clone();
+        float[] bias = random(n);
+        ref.biasActivation(2, n, x0, 4, bias, act);
+        simd.biasActivation(2, n, x1, 4, bias, act);
+        assertNear("biasActivation n" + n + " " + act, x0, x1, ones(x0.length));
+      }
+      float[] x = random(2 + n);
+      float[] y0 = random(5 + n);
+      float[] y1 = y0.clone();
+      ref.axpy(n, -0.75f, x, 2, y0, 5);
+      simd.axpy(n, -0.75f, x, 2, y1, 5);
+      assertNear("axpy n" + n, y0, y1, ones(y0.length));
+    }
+  }
+
+  private static float[] scaled(float[] a, float s) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] *= s;
+    }
+    return a;
+  }
+
+  private static float[] ones(int n) {
+    float[] a = new float[n];
+    Arrays.fill(a, 1f);
+    return a;
+  }
+}

@@ -1,0 +1,12 @@
+package org.rnn4j.simd;
+
+import org.rnn4j.backend.BackendRegistry;
+import org.rnn4j.spi.Backend;
+import org.rnn4j.testing.GradientParitySuite;
+
+class SimdGradientParityTest extends GradientParitySuite {
+  @Override
+  protected Backend backend() {
+    return BackendRegistry.getDefault().get("simd");
+  }
+}

@@ -95,7 +95,12 @@ final class DemoCommand implements Callable<Integer> {
       Backend b = reg.get(e.name());
       try (Model m = Model.of(weights, b)) {
         Workspace ws = m.newWorkspace();
-        ForwardResult r = m.forward(in, ws); // warm-up
+        // Warm up until the JIT has compiled the kernels: at least two calls and one second.
+        ForwardResult r = m.forward(in, ws);
+        long warmStart = System.nanoTime();
+        for (int i = 0; i < 1 || System.nanoTime() - warmStart < 1_000_000_000L; i++) {
+          r = m.forward(in, ws);
+        }
         long[] times = new long[Math.max(1, runs)];
         for (int i = 0; i < times.length; i++) {
           long t0 = System.nanoTime();
@@ -115,12 +120,14 @@ final class DemoCommand implements Callable<Integer> {
             diff += "  DISAGREES";
           }
         }
-        out.printf("%s%-9s%-12s%12.2f%10.2f  %s%n", mark, e.name(), "ok", ms2, flops / (ms2 * 1e6), diff);
+        out.printf("%s%-9s%-12s%12.2f%10.2f  %-22s %s%n", mark, e.name(), "ok", ms2, flops / (ms2 * 1e6), diff,
+            e.probe().details().getOrDefault("threads", "1") + " thread(s)");
       }
     }
     out.println();
-    out.println("* = auto-selected. Timings: median of " + Math.max(1, runs) + " runs after one warm-up, one thread,"
-        + " Java " + System.getProperty("java.version") + ".");
+    out.println("* = auto-selected. Timings: median of " + Math.max(1, runs) + " runs after a warm-up of at least one"
+        + " second, Java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
+        + " processors. For careful numbers use the JMH suite in bench/.");
     out.flush();
     return failures == 0 ? 0 : 1;
   }

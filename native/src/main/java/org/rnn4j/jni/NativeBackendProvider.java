@@ -1,12 +1,15 @@
 package org.rnn4j.jni;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.rnn4j.spi.BackendProvider;
 import org.rnn4j.spi.Kernels;
 import org.rnn4j.spi.ProbeResult;
 
 /**
- * Registers the {@code native} backend so that {@code rnn4j info} and selection know it. Until its
- * kernels land, the probe reports it unavailable and says why; selection then moves on.
+ * The {@code native} backend: C kernels through JNI, chosen where the SIMD backend's probe refuses
+ * (no C2, no {@code jdk.incubator.vector}, other JVMs). See {@link NativeLibrary} for how the
+ * library is found and {@link NativeKernels} for what runs in C.
  */
 public final class NativeBackendProvider implements BackendProvider {
   public static final String NAME = "native";
@@ -23,11 +26,28 @@ public final class NativeBackendProvider implements BackendProvider {
 
   @Override
   public ProbeResult probe() {
-    return ProbeResult.unavailable("JNI C kernels are not implemented in this build yet (planned: issue #7)");
+    NativeLibrary.Status s = NativeLibrary.status();
+    if (!s.loaded()) {
+      return ProbeResult.unavailable(s.reason());
+    }
+    Map<String, String> details = new LinkedHashMap<>();
+    details.put("isa", s.active().id());
+    details.put("cpu isa", s.cpu().id());
+    String cap = System.getProperty(NativeLibrary.MAX_ISA_PROPERTY);
+    details.put("isa cap", cap == null || cap.isBlank() ? "none (-D" + NativeLibrary.MAX_ISA_PROPERTY + ")" : cap);
+    details.put("library", s.source());
+    details.put("activations", "Sigmoid, Tanh (approximations within 1e-6 abs) and Relu in C; cells with other "
+        + "activations run the Java scalar kernels");
+    details.put("threads", "1");
+    return ProbeResult.available("JNI C kernels, " + s.active().id() + " tier", details);
   }
 
   @Override
   public Kernels create() {
-    throw new IllegalStateException("backend native is unavailable: " + probe().reason());
+    NativeLibrary.Status s = NativeLibrary.status();
+    if (!s.loaded()) {
+      throw new IllegalStateException("backend native is unavailable: " + s.reason());
+    }
+    return new NativeKernels(s.active());
   }
 }

@@ -1,0 +1,175 @@
+package org.rnn4j.jni;
+
+import org.rnn4j.Activation;
+import org.rnn4j.spi.CellFunctions;
+import org.rnn4j.spi.Kernels;
+import org.rnn4j.spi.PackedMatrix;
+
+/**
+ * The C kernels of librnn4j for one ISA tier. Arguments reach C only through the validating
+ * front methods of {@link Kernels}. Sigmoid, Tanh and Relu run in C (Sigmoid and Tanh as
+ * approximations within 1e-6 absolute); a cell with any other activation runs the inherited Java
+ * scalar kernel instead. Single-threaded, like every backend's kernels.
+ */
+public final class NativeKernels extends Kernels {
+  private static final int SIGMOID = 0;
+  private static final int TANH = 1;
+  private static final int RELU = 2;
+
+  private final Isa isa;
+  private final int tier;
+  private final int panelWidth;
+
+  /** Kernels for {@code isa}; the library must be loaded and the CPU must support the tier. */
+  NativeKernels(Isa isa) {
+    NativeLibrary.Status s = NativeLibrary.status();
+    if (!s.loaded()) {
+      throw new IllegalStateException("backend native is unavailable: " + s.reason());
+    }
+    if (isa.compareTo(s.cpu()) > 0) {
+      throw new IllegalArgumentException("this CPU supports the native tiers up to " + s.cpu().id() + ", not "
+          + isa.id());
+    }
+    this.isa = isa;
+    this.tier = isa.ordinal();
+    this.panelWidth = Jni.panelWidth(tier);
+  }
+
+  @Override
+  public String name() {
+    return NativeBackendProvider.NAME;
+  }
+
+  /** The instruction-set tier these kernels run. */
+  public Isa isa() {
+    return isa;
+  }
+
+  /** W packed as panels of {@code panelWidth} output rows, each k-major; zero-padded past {@code rows}. */
+  private static final class Panels extends PackedMatrix {
+    final NativeKernels owner;
+    final float[] data;
+
+    Panels(NativeKernels owner, int rows, int cols, float[] data) {
+      super(rows, cols);
+      this.owner = owner;
+      this.data = data;
+    }
+
+    @Override
+    public long byteSize() {
+      return 4L * data.length;
+    }
+  }
+
+  @Override
+  protected PackedMatrix packK(float[] w, int off, int rows, int cols) {
+    long len = (long) ((rows + panelWidth - 1) / panelWidth) * panelWidth * cols;
+    if (len > Integer.MAX_VALUE - 16) {
+      return super.packK(w, off, rows, cols); // padding would overflow a Java array: keep the dense copy
+    }
+    float[] data = new float[(int) len];
+    Jni.pack(tier, w, off, rows, cols, data);
+    return new Panels(this, rows, cols, data);
+  }
+
+  @Override
+  protected boolean owns(PackedMatrix w) {
+    return w instanceof Panels p ? p.owner == this : super.owns(w);
+  }
+
+  @Override
+  protected void matmulPackedK(int m, float[] x, int xOff, int ldx, PackedMatrix w, float beta, float[] out,
+      int outOff, int ldo) {
+    if (w instanceof Panels p) {
+      Jni.matmulPacked(tier, m, x, xOff, ldx, p.data, p.rows(), p.cols(), beta, out, outOff, ldo);
+    } else {
+      super.matmulPackedK(m, x, xOff, ldx, w, beta, out, outOff, ldo);
+    }
+  }
+
+  @Override
+  protected void gemmK(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+      int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    Jni.gemm(tier, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  }
+
+  @Override
+  protected void gemvK(boolean transA, int m, int n, float alpha, float[] a, int aOff, int lda, float[] x, int xOff,
+      float beta, float[] y, int yOff) {
+    Jni.gemv(tier, transA, m, n, alpha, a, aOff, lda, x, xOff, beta, y, yOff);
+  }
+
+  /** The C code of an activation, or -1 where only the Java scalar kernel has it. */
+  private static int code(Activation a) {
+    return switch (a.kind()) {
+      case SIGMOID -> SIGMOID;
+      case TANH -> TANH;
+      case RELU -> RELU;
+      default -> -1;
+    };
+  }
+
+  @Override
+  protected void lstmCellK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
+      float[] peep, CellFunctions fns, float[] c, int cOff, float[] h, int hOff) {
+    int gate = code(fns.gate());
+    int cand = code(fns.candidate());
+    int out = code(fns.output());
+    if (gate < 0 || cand < 0 || out < 0 || Float.isNaN(fns.clip())) {
+      super.lstmCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+      return;
+    }
+    Jni.lstmCell(tier, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, gate, cand, out, fns.clip(),
+        fns.inputForget(), c, cOff, h, hOff);
+  }
+
+  @Override
+  protected void gruCellK(int rows, int hidden, boolean resetAfter, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, CellFunctions fns, float[] h, int hOff) {
+    int gate = code(fns.gate());
+    int cand = code(fns.candidate());
+    if (gate < 0 || cand < 0 || Float.isNaN(fns.clip())) {
+      super.gruCellK(rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
+      return;
+    }
+    Jni.gruCell(tier, rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, gate, cand, fns.clip(), h, hOff);
+  }
+
+  @Override
+  protected void gruResetStateK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
+      CellFunctions fns, float[] h, int hOff, float[] rh, int rhOff) {
+    int gate = code(fns.gate());
+    if (gate < 0 || Float.isNaN(fns.clip())) {
+      super.gruResetStateK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
+      return;
+    }
+    Jni.gruResetState(tier, rows, hidden, xg, xgOff, hg, hgOff, bias, gate, fns.clip(), h, hOff, rh, rhOff);
+  }
+
+  @Override
+  protected void rnnCellK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
+      CellFunctions fns, float[] h, int hOff) {
+    int act = code(fns.candidate());
+    if (act < 0 || Float.isNaN(fns.clip())) {
+      super.rnnCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
+      return;
+    }
+    Jni.rnnCell(tier, rows, hidden, xg, xgOff, hg, hgOff, bias, act, fns.clip(), h, hOff);
+  }
+
+  @Override
+  protected void biasActivationK(int rows, int n, float[] x, int xOff, float[] bias, Activation act) {
+    int code = code(act);
+    if (code < 0) {
+      super.biasActivationK(rows, n, x, xOff, bias, act);
+      return;
+    }
+    Jni.biasActivation(tier, rows, n, x, xOff, bias, code);
+  }
+
+  @Override
+  protected void axpyK(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    Jni.axpy(tier, n, alpha, x, xOff, y, yOff);
+  }
+}

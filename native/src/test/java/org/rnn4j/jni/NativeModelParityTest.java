@@ -1,0 +1,12 @@
+package org.rnn4j.jni;
+
+import org.rnn4j.backend.BackendRegistry;
+import org.rnn4j.spi.Backend;
+import org.rnn4j.testing.ModelParitySuite;
+
+class NativeModelParityTest extends ModelParitySuite {
+  @Override
+  protected Backend backend() {
+    return BackendRegistry.getDefault().get("native");
+  }
+}

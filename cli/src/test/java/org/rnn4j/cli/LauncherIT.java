@@ -64,6 +64,55 @@ class LauncherIT {
     return exec(cmd, Map.of());
   }
 
+  /** A JVM without the flags the launcher adds, so that each test states exactly what it runs with. */
+  private static Result bareJava(List<String> jvmFlags, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.addAll(jvmFlags);
+    cmd.addAll(List.of(args));
+    return exec(cmd, Map.of());
+  }
+
+  /** Where the Vector API would be slow, automatic selection must fall back to native, not scalar. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"C1 only", "vector support disabled", "no vector module"})
+  void slowVectorApiFallsBackToNativeWithTheRightNumbers(String mode) throws Exception {
+    List<String> flags = switch (mode) {
+      case "C1 only" -> List.of("--add-modules", "jdk.incubator.vector", "-XX:TieredStopAtLevel=1");
+      case "vector support disabled" -> List.of("--add-modules", "jdk.incubator.vector",
+          "-XX:+UnlockExperimentalVMOptions", "-XX:-EnableVectorSupport");
+      default -> List.of();
+    };
+    Result info = bareJava(flags, "-jar", jar().toString(), "info");
+    assertEquals(0, info.code(), info.err());
+    org.junit.jupiter.api.Assumptions.assumeTrue(info.out().contains("\n  native   40       available"),
+        "the native library is not available on this platform; nothing to fall back to:\n" + info.out());
+    assertTrue(info.out().contains("Selected: native"), info.out());
+    assertTrue(info.out().contains("  simd     50       unavailable"), info.out());
+
+    Path m = dir.resolve("m.safetensors");
+    ModelFiles.write(ModelWeights.random(ModelSpec.of(CellType.LSTM, 3, 17, 2, true), 1), m);
+    Path in = dir.resolve("in.safetensors");
+    float[] x = new float[5 * 2 * 3];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) Math.sin(i);
+    }
+    SafetensorsWriter.write(in, Map.of("x", TensorData.ofFloats(x, 5, 2, 3)), Map.of());
+    Path auto = dir.resolve("auto.safetensors");
+    Path ref = dir.resolve("ref.safetensors");
+    Result run = bareJava(flags, "-jar", jar().toString(), "run", "--model", m.toString(), "--input", in.toString(),
+        "--output", auto.toString());
+    assertEquals(0, run.code(), run.err());
+    assertTrue(run.out().contains(" on native"), run.out());
+    assertEquals(0, java("-jar", jar().toString(), "run", "--model", m.toString(), "--input", in.toString(),
+        "--output", ref.toString(), "--backend", "scalar").code());
+    try (SafetensorsReader a = SafetensorsReader.open(auto); SafetensorsReader b = SafetensorsReader.open(ref)) {
+      org.rnn4j.testing.Tolerance.assertClose("y", b.readFloats("y"), a.readFloats("y"), 1e-5, 1e-4);
+      org.rnn4j.testing.Tolerance.assertClose("h_n", b.readFloats("h_n"), a.readFloats("h_n"), 1e-5, 1e-4);
+    }
+  }
+
   @Test
   void shadedJarFindsEveryBackendProvider() throws Exception {
     Result r = java("-jar", jar().toString(), "info");

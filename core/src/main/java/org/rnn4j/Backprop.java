@@ -88,17 +88,15 @@ final class Backprop {
     return grads.get(ModelWeights.name(base, layer, dir));
   }
 
-  private float[] weight(String base, int layer, int dir) {
-    return weights.values(ModelWeights.name(base, layer, dir));
-  }
-
   private void direction(int layer, int dir, float[] dOut, int width, float[] dIn, int inWidth, float[] dhN,
       float[] dcN, float[] dh0, float[] dc0) {
     int slot = layer * spec.directions() + dir;
     PreparedDirection p = prepared[slot];
+    PreparedDirection.Transposed wt = p.transposed(spec, weights, layer, dir, k);
     Tape.Direction td = tape.dirs[slot];
     int steps = tape.steps;
     int batch = tape.batch;
+    int rows = tape.rows;
     int hid = spec.hiddenSize();
     int hOut = spec.outputWidth();
     int gh = spec.gateRows();
@@ -113,39 +111,78 @@ final class Backprop {
         System.arraycopy(dcN, (slot * batch + b) * hid, dc, r * hid, hid);
       }
     }
-    float[] dX = new float[tape.rows * gh];
-    StepBuffers sb = new StepBuffers(batch, gh, hid, hOut);
+    // Per step only what the recurrence needs runs; the weight gradients are summed over every
+    // step at the end in one product each: dX (input side), dHg (recurrent side), previous states.
+    Grads g = new Grads(rows, gh, hOut, spec);
+    float[] cPrev = dc == null ? null : new float[batch * hid];
+    float[] direct = new float[batch * Math.max(hid, hOut)];
+    float[] tmp = new float[batch * Math.max(hid, hOut)];
     for (int i = steps - 1; i >= 0; i--) {
       int t = dir == 0 ? i : steps - 1 - i;
-      int rows = tape.batchSizes[t];
-      if (rows == 0) {
+      int alive = tape.batchSizes[t];
+      if (alive == 0) {
         continue;
       }
       int base = tape.offsets[t];
-      for (int r = 0; r < rows; r++) {
+      for (int r = 0; r < alive; r++) {
         k.axpy(hOut, 1f, dOut, (base + r) * width + dir * hOut, dh, r * hOut);
       }
       int prev = dir == 0 ? t - 1 : t + 1;
       boolean hasPrev = prev >= 0 && prev < steps;
       int prevRows = hasPrev ? tape.batchSizes[prev] : 0;
-      gatherPrevious(td.h, td.h0, hOut, rows, prevRows, hasPrev ? tape.offsets[prev] : 0, sb.hp);
-      if (td.c != null) {
-        gatherPrevious(td.c, td.c0, hid, rows, prevRows, hasPrev ? tape.offsets[prev] : 0, sb.cp);
+      int prevBase = hasPrev ? tape.offsets[prev] : 0;
+      gatherPrevious(td.h, td.h0, hOut, alive, prevRows, prevBase, g.hPrev, base * hOut);
+      if (dc != null) {
+        gatherPrevious(td.c, td.c0, hid, alive, prevRows, prevBase, cPrev, 0);
       }
       switch (spec.cell()) {
-        case LSTM -> lstmStep(layer, dir, p, td, base, rows, dh, dc, dX, sb);
-        case GRU, GRU_RESET_BEFORE -> gruStep(layer, dir, p, td, base, rows, dh, dX, sb);
-        case RNN_TANH, RNN_RELU -> rnnStep(layer, dir, p, td, base, rows, dh, dX, sb);
-        case JORDAN -> jordanStep(layer, dir, p, td, base, rows, dh, dX, sb);
+        case LSTM -> {
+          float[] dHt = dh;
+          if (wt.wHr != null) {
+            // h = W_hr·h̃: dh̃ = dh·W_hr; dW_hr is summed at the end from every step's dh.
+            System.arraycopy(dh, 0, g.dProj, base * hOut, alive * hOut);
+            k.matmulPacked(alive, dh, 0, hOut, wt.wHr, 0f, tmp, 0, hid);
+            dHt = tmp;
+          }
+          k.lstmCellBackward(alive, hid, td.xproj, base * gh, td.hg, base * gh, p.bias, p.peep, p.fns, cPrev, 0,
+              td.c, base * hid, dHt, 0, dc, 0, g.dX, base * gh,
+              p.peep == null ? null : grad("weight_peep", layer, dir));
+          k.matmulPacked(alive, g.dX, base * gh, gh, wt.wHh, 0f, dh, 0, hOut);
+        }
+        case GRU -> {
+          k.gruCellBackward(alive, hid, true, td.xproj, base * gh, td.hg, base * gh, p.bias, p.fns, g.hPrev,
+              base * hid, dh, 0, g.dX, base * gh, g.dHg, base * gh, direct, 0);
+          k.matmulPacked(alive, g.dHg, base * gh, gh, wt.wHh, 1f, direct, 0, hid);
+          System.arraycopy(direct, 0, dh, 0, alive * hid);
+        }
+        case GRU_RESET_BEFORE -> {
+          k.gruCellBackward(alive, hid, false, td.xproj, base * gh, td.hg, base * gh, p.bias, p.fns, g.hPrev,
+              base * hid, dh, 0, g.dX, base * gh, g.dHg, base * gh, direct, 0);
+          // n = g(… + W_hn·(r⊙h) + b_hn): d(r⊙h) = dpn·W_hn, then the reset gate's share.
+          k.matmulPacked(alive, g.dHg, base * gh + 2 * hid, gh, wt.wHn, 0f, tmp, 0, hid);
+          k.gruResetStateBackward(alive, hid, td.xproj, base * gh, td.hg, base * gh, p.bias, p.fns, g.hPrev,
+              base * hid, tmp, 0, g.dX, base * gh, g.dHg, base * gh, direct, 0);
+          k.matmulPacked(alive, g.dHg, base * gh, gh, wt.wHh, 1f, direct, 0, hid);
+          System.arraycopy(direct, 0, dh, 0, alive * hid);
+        }
+        case RNN_TANH, RNN_RELU -> {
+          k.rnnCellBackward(alive, hid, td.xproj, base * gh, td.hg, base * gh, p.bias, p.fns, dh, 0, g.dX, base * gh);
+          k.matmulPacked(alive, g.dX, base * gh, gh, wt.wHh, 0f, dh, 0, hOut);
+        }
+        case JORDAN -> {
+          // y = f_y(W_ho·hid + b_ho): recompute W_ho·hid, then dpy = dy·f_y'(·).
+          int out = spec.outputSize();
+          k.matmulPacked(alive, td.tmp, base * hid, hid, p.wHo, 0f, tmp, 0, out);
+          k.biasActivationBackward(alive, out, tmp, 0, p.bHo, p.fns.output(), dh, 0, g.dProj, base * out);
+          k.matmulPacked(alive, g.dProj, base * out, out, wt.wHo, 0f, tmp, 0, hid);
+          k.rnnCellBackward(alive, hid, td.xproj, base * gh, td.hg, base * gh, p.bias, p.fns, tmp, 0, g.dX, base * gh);
+          k.matmulPacked(alive, g.dX, base * gh, gh, wt.wHh, 0f, dh, 0, hOut);
+        }
       }
     }
-    // The input projection of every step at once: dW_ih += dXᵀ·in, db_ih, and the layer input's gradient.
-    float[] in = tape.layerInput[layer];
-    k.gemm(true, false, gh, inWidth, tape.rows, 1f, dX, 0, gh, in, 0, inWidth, 1f, grad("weight_ih", layer, dir), 0,
-        inWidth);
-    columnSums(dX, tape.rows, gh, grad("bias_ih", layer, dir), 0);
-    k.gemm(false, false, tape.rows, inWidth, gh, 1f, dX, 0, gh, weight("weight_ih", layer, dir), 0, inWidth, 1f, dIn,
-        0, inWidth);
+    accumulateWeightGradients(layer, dir, td, g, inWidth);
+    // The layer input's gradient, every step at once: dIn += dX·W_ih.
+    k.matmulPacked(rows, g.dX, 0, gh, wt.wIh, 1f, dIn, 0, inWidth);
     for (int r = 0; r < batch; r++) {
       int b = tape.order[r];
       System.arraycopy(dh, r * hOut, dh0, (slot * batch + b) * hOut, hOut);
@@ -155,29 +192,63 @@ final class Backprop {
     }
   }
 
-  /** Scratch of one step's backward computation, sized for the whole batch. */
-  private static final class StepBuffers {
-    final float[] hp;
-    final float[] cp;
+  /** Gradients gathered over every step of one direction, in the packed row layout. */
+  private static final class Grads {
+    /** Gradient of the input projection's output, [rows, G·H]. */
+    final float[] dX;
+    /** Gradient of the recurrent product's output, [rows, G·H]; the same array as dX where they are equal. */
     final float[] dHg;
-    final float[] dTmp;
-    final float[] tmp2;
+    /** The state each row had before each step, [rows, Hout]. */
+    final float[] hPrev;
+    /** LSTM projection: dh per step [rows, P]; Jordan: d(output pre-activation) [rows, O]. */
+    final float[] dProj;
 
-    StepBuffers(int batch, int gh, int hid, int hOut) {
-      hp = new float[batch * hOut];
-      cp = new float[batch * hid];
-      dHg = new float[batch * gh];
-      dTmp = new float[batch * Math.max(hid, hOut)];
-      tmp2 = new float[batch * Math.max(hid, hOut)];
+    Grads(int rows, int gh, int hOut, ModelSpec spec) {
+      dX = new float[rows * gh];
+      dHg = spec.cell().isGru() ? new float[rows * gh] : dX;
+      hPrev = new float[rows * hOut];
+      dProj = spec.projSize() > 0 || spec.cell() == CellType.JORDAN ? new float[rows * hOut] : null;
     }
   }
 
-  /** The state each alive row had before this step: the previous step's, or the initial state for rows that start here. */
-  private static void gatherPrevious(float[] states, float[] initial, int width, int rows, int prevRows, int prevBase,
-      float[] out) {
-    int fromPrev = Math.min(rows, prevRows);
-    System.arraycopy(states, prevBase * width, out, 0, fromPrev * width);
-    System.arraycopy(initial, fromPrev * width, out, fromPrev * width, (rows - fromPrev) * width);
+  /** dW_ih, db_ih, dW_hh, db_hh (and W_hr, W_ho, b_ho) from the per-step gradients, one product each. */
+  private void accumulateWeightGradients(int layer, int dir, Tape.Direction td, Grads g, int inWidth) {
+    int rows = tape.rows;
+    int gh = spec.gateRows();
+    int hid = spec.hiddenSize();
+    int hOut = spec.outputWidth();
+    k.gemm(true, false, gh, inWidth, rows, 1f, g.dX, 0, gh, tape.layerInput[layer], 0, inWidth, 1f,
+        grad("weight_ih", layer, dir), 0, inWidth);
+    columnSums(g.dX, rows, gh, grad("bias_ih", layer, dir), 0);
+    columnSums(g.dHg, rows, gh, grad("bias_hh", layer, dir), 0);
+    float[] gWhh = grad("weight_hh", layer, dir);
+    if (spec.cell() == CellType.GRU_RESET_BEFORE) {
+      // The r and z rows act on h; the n rows act on r⊙h, which the tape kept.
+      k.gemm(true, false, 2 * hid, hid, rows, 1f, g.dHg, 0, gh, g.hPrev, 0, hid, 1f, gWhh, 0, hid);
+      k.gemm(true, false, hid, hid, rows, 1f, g.dHg, 2 * hid, gh, td.tmp, 0, hid, 1f, gWhh, 2 * hid * hid, hid);
+    } else {
+      k.gemm(true, false, gh, hOut, rows, 1f, g.dHg, 0, gh, g.hPrev, 0, hOut, 1f, gWhh, 0, hOut);
+    }
+    if (spec.projSize() > 0) {
+      k.gemm(true, false, hOut, hid, rows, 1f, g.dProj, 0, hOut, td.tmp, 0, hid, 1f, grad("weight_hr", layer, dir), 0,
+          hid);
+    }
+    if (spec.cell() == CellType.JORDAN) {
+      k.gemm(true, false, hOut, hid, rows, 1f, g.dProj, 0, hOut, td.tmp, 0, hid, 1f, grad("weight_ho", layer, dir), 0,
+          hid);
+      columnSums(g.dProj, rows, hOut, grad("bias_ho", layer, dir), 0);
+    }
+  }
+
+  /**
+   * The state each alive row had before this step — the previous step's, or the initial state for
+   * rows that start here — written at {@code outOff}.
+   */
+  private static void gatherPrevious(float[] states, float[] initial, int width, int alive, int prevRows,
+      int prevBase, float[] out, int outOff) {
+    int fromPrev = Math.min(alive, prevRows);
+    System.arraycopy(states, prevBase * width, out, outOff, fromPrev * width);
+    System.arraycopy(initial, fromPrev * width, out, outOff + fromPrev * width, (alive - fromPrev) * width);
   }
 
   private static void columnSums(float[] a, int rows, int cols, float[] out, int outOff) {
@@ -186,101 +257,5 @@ final class Backprop {
         out[outOff + j] += a[r * cols + j];
       }
     }
-  }
-
-  /**
-   * The recurrent side of a step: db_hh += Σ dHg, dW_hh += dHgᵀ·h_prev (first kRows rows of
-   * W_hh), and dh_prev = direct + dHg·W_hh, which replaces the alive rows of dh.
-   */
-  private void recurrentBackward(int layer, int dir, int rows, int kRows, float[] dHg, int ldHg, float[] hp,
-      float[] direct, float[] dh) {
-    int hOut = spec.outputWidth();
-    float[] wHh = weight("weight_hh", layer, dir);
-    columnSums(dHg, rows, ldHg, grad("bias_hh", layer, dir), 0);
-    k.gemm(true, false, kRows, hOut, rows, 1f, dHg, 0, ldHg, hp, 0, hOut, 1f, grad("weight_hh", layer, dir), 0, hOut);
-    if (direct == null) {
-      k.gemm(false, false, rows, hOut, kRows, 1f, dHg, 0, ldHg, wHh, 0, hOut, 0f, dh, 0, hOut);
-    } else {
-      k.gemm(false, false, rows, hOut, kRows, 1f, dHg, 0, ldHg, wHh, 0, hOut, 1f, direct, 0, hOut);
-      System.arraycopy(direct, 0, dh, 0, rows * hOut);
-    }
-  }
-
-  private void lstmStep(int layer, int dir, PreparedDirection p, Tape.Direction td, int base, int rows, float[] dh,
-      float[] dc, float[] dX, StepBuffers sb) {
-    int hid = spec.hiddenSize();
-    int gh = 4 * hid;
-    float[] dHt = dh;
-    if (p.wHr != null) {
-      // h = W_hr·h̃: dW_hr += dhᵀ·h̃, dh̃ = dh·W_hr.
-      int proj = spec.projSize();
-      k.gemm(true, false, proj, hid, rows, 1f, dh, 0, proj, td.tmp, base * hid, hid, 1f, grad("weight_hr", layer, dir),
-          0, hid);
-      k.gemm(false, false, rows, hid, proj, 1f, dh, 0, proj, weight("weight_hr", layer, dir), 0, hid, 0f, sb.dTmp, 0,
-          hid);
-      dHt = sb.dTmp;
-    }
-    k.lstmCellBackward(rows, hid, td.xproj, base * gh, td.hg, base * gh, p.bias, p.peep, p.fns, sb.cp, 0, td.c,
-        base * hid, dHt, 0, dc, 0, dX, base * gh, p.peep == null ? null : grad("weight_peep", layer, dir));
-    // The gate gradients are those of both the input projection and the recurrent product.
-    System.arraycopy(dX, base * gh, sb.dHg, 0, rows * gh);
-    recurrentBackward(layer, dir, rows, gh, sb.dHg, gh, sb.hp, null, dh);
-  }
-
-  private void gruStep(int layer, int dir, PreparedDirection p, Tape.Direction td, int base, int rows, float[] dh,
-      float[] dX, StepBuffers sb) {
-    int hid = spec.hiddenSize();
-    int gh = 3 * hid;
-    boolean after = spec.cell() == CellType.GRU;
-    float[] direct = sb.tmp2;
-    k.gruCellBackward(rows, hid, after, td.xproj, base * gh, td.hg, base * gh, p.bias, p.fns, sb.hp, 0, dh, 0, dX,
-        base * gh, sb.dHg, 0, direct, 0);
-    if (after) {
-      recurrentBackward(layer, dir, rows, gh, sb.dHg, gh, sb.hp, direct, dh);
-      return;
-    }
-    // Reset-before: n = g(… + W_hn·(r⊙h) + b_hn). dW_hn += dpnᵀ·(r⊙h); d(r⊙h) = dpn·W_hn.
-    int nOff = 2 * hid * hid;
-    k.gemm(true, false, hid, hid, rows, 1f, sb.dHg, 2 * hid, gh, td.tmp, base * hid, hid, 1f,
-        grad("weight_hh", layer, dir), nOff, hid);
-    float[] dRh = sb.dTmp;
-    k.gemm(false, false, rows, hid, hid, 1f, sb.dHg, 2 * hid, gh, weight("weight_hh", layer, dir), nOff, hid, 0f, dRh,
-        0, hid);
-    k.gruResetStateBackward(rows, hid, td.xproj, base * gh, td.hg, base * gh, p.bias, p.fns, sb.hp, 0, dRh, 0, dX,
-        base * gh, sb.dHg, 0, direct, 0);
-    // b_hh takes all three blocks of dHg; only the r and z rows of W_hh act on h directly.
-    columnSums(sb.dHg, rows, gh, grad("bias_hh", layer, dir), 0);
-    float[] wHh = weight("weight_hh", layer, dir);
-    k.gemm(true, false, 2 * hid, hid, rows, 1f, sb.dHg, 0, gh, sb.hp, 0, hid, 1f, grad("weight_hh", layer, dir), 0,
-        hid);
-    k.gemm(false, false, rows, hid, 2 * hid, 1f, sb.dHg, 0, gh, wHh, 0, hid, 1f, direct, 0, hid);
-    System.arraycopy(direct, 0, dh, 0, rows * hid);
-  }
-
-  private void rnnStep(int layer, int dir, PreparedDirection p, Tape.Direction td, int base, int rows, float[] dh,
-      float[] dX, StepBuffers sb) {
-    int hid = spec.hiddenSize();
-    k.rnnCellBackward(rows, hid, td.xproj, base * hid, td.hg, base * hid, p.bias, p.fns, dh, 0, dX, base * hid);
-    System.arraycopy(dX, base * hid, sb.dHg, 0, rows * hid);
-    recurrentBackward(layer, dir, rows, hid, sb.dHg, hid, sb.hp, null, dh);
-  }
-
-  private void jordanStep(int layer, int dir, PreparedDirection p, Tape.Direction td, int base, int rows,
-      float[] dh, float[] dX, StepBuffers sb) {
-    int hid = spec.hiddenSize();
-    int out = spec.outputSize();
-    float[] wHo = weight("weight_ho", layer, dir);
-    // y = f_y(W_ho·hid + b_ho): recompute W_ho·hid, then dpy.
-    float[] dPy = sb.tmp2;
-    k.gemm(false, true, rows, out, hid, 1f, td.tmp, base * hid, hid, wHo, 0, hid, 0f, dPy, 0, out);
-    k.biasActivationBackward(rows, out, dPy, 0, p.bHo, p.fns.output(), dh, 0, dPy, 0);
-    columnSums(dPy, rows, out, grad("bias_ho", layer, dir), 0);
-    k.gemm(true, false, out, hid, rows, 1f, dPy, 0, out, td.tmp, base * hid, hid, 1f, grad("weight_ho", layer, dir),
-        0, hid);
-    float[] dHid = sb.dTmp;
-    k.gemm(false, false, rows, hid, out, 1f, dPy, 0, out, wHo, 0, hid, 0f, dHid, 0, hid);
-    k.rnnCellBackward(rows, hid, td.xproj, base * hid, td.hg, base * hid, p.bias, p.fns, dHid, 0, dX, base * hid);
-    System.arraycopy(dX, base * hid, sb.dHg, 0, rows * hid);
-    recurrentBackward(layer, dir, rows, hid, sb.dHg, hid, sb.hp, null, dh);
   }
 }

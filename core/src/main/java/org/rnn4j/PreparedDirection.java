@@ -80,6 +80,79 @@ final class PreparedDirection implements AutoCloseable {
     }
   }
 
+  /** Transposed weights for the backward pass, packed on first use (inference never pays for them). */
+  private volatile Transposed transposed;
+
+  /**
+   * The backward pass multiplies gradients by W rather than Wᵀ; packing Wᵀ once lets those
+   * products use the backend's fast {@code matmulPacked} path.
+   */
+  static final class Transposed {
+    /** W_ihᵀ [in, G·H]. */
+    final PackedMatrix wIh;
+    /** W_hhᵀ [Hout, G·H]; for the reset-before GRU, the r and z rows only [H, 2H]. */
+    final PackedMatrix wHh;
+    /** Reset-before GRU: W_hnᵀ [H, H]. */
+    final PackedMatrix wHn;
+    /** W_hrᵀ [H, P]. */
+    final PackedMatrix wHr;
+    /** W_hoᵀ [H, O]. */
+    final PackedMatrix wHo;
+
+    Transposed(ModelSpec spec, ModelWeights w, int layer, int dir, Kernels k) {
+      int gh = spec.gateRows();
+      int h = spec.hiddenSize();
+      int rec = spec.outputWidth();
+      float[] ih = w.values(ModelWeights.name("weight_ih", layer, dir));
+      float[] hh = w.values(ModelWeights.name("weight_hh", layer, dir));
+      wIh = packTransposed(k, ih, 0, gh, spec.layerInputSize(layer));
+      if (spec.cell() == CellType.GRU_RESET_BEFORE) {
+        wHh = packTransposed(k, hh, 0, 2 * h, rec);
+        wHn = packTransposed(k, hh, 2 * h * rec, h, rec);
+      } else {
+        wHh = packTransposed(k, hh, 0, gh, rec);
+        wHn = null;
+      }
+      wHr = spec.projSize() > 0
+          ? packTransposed(k, w.values(ModelWeights.name("weight_hr", layer, dir)), 0, spec.projSize(), h) : null;
+      wHo = spec.cell() == CellType.JORDAN
+          ? packTransposed(k, w.values(ModelWeights.name("weight_ho", layer, dir)), 0, spec.outputSize(), h) : null;
+    }
+
+    /** Packs the transpose of the rows×cols block of {@code a} at {@code off}. */
+    private static PackedMatrix packTransposed(Kernels k, float[] a, int off, int rows, int cols) {
+      float[] t = new float[rows * cols];
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols; c++) {
+          t[c * rows + r] = a[off + r * cols + c];
+        }
+      }
+      return k.pack(t, 0, cols, rows);
+    }
+
+    void close() {
+      for (PackedMatrix m : new PackedMatrix[] {wIh, wHh, wHn, wHr, wHo}) {
+        if (m != null) {
+          m.close();
+        }
+      }
+    }
+  }
+
+  Transposed transposed(ModelSpec spec, ModelWeights w, int layer, int dir, Kernels k) {
+    Transposed t = transposed;
+    if (t == null) {
+      synchronized (this) {
+        t = transposed;
+        if (t == null) {
+          t = new Transposed(spec, w, layer, dir, k);
+          transposed = t;
+        }
+      }
+    }
+    return t;
+  }
+
   long packedBytes() {
     long n = 0;
     for (PackedMatrix m : new PackedMatrix[] {wIh, wHh, wHhRz, wHhN, wHr, wHo}) {
@@ -96,6 +169,10 @@ final class PreparedDirection implements AutoCloseable {
       if (m != null) {
         m.close();
       }
+    }
+    Transposed t = transposed;
+    if (t != null) {
+      t.close();
     }
   }
 }

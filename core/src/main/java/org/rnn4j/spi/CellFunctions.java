@@ -42,4 +42,19 @@ public record CellFunctions(Activation gate, Activation candidate, Activation ou
   public static float clipThenDerivative(Activation a, float clip, float x) {
     return x > clip || x < -clip ? 0f : a.derivative(x);
   }
+
+  /**
+   * As {@link #clipThenDerivative}, given y = clipThen(a, clip, x) already: sigmoid and tanh take
+   * their derivative from y (y(1 − y), 1 − y²) instead of evaluating the function again.
+   */
+  public static float clipThenDerivative(Activation a, float clip, float x, float y) {
+    if (x > clip || x < -clip) {
+      return 0f;
+    }
+    return switch (a.kind()) {
+      case SIGMOID -> y * (1f - y);
+      case TANH -> 1f - y * y;
+      default -> a.derivative(x);
+    };
+  }
 }

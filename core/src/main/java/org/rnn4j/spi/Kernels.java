@@ -387,8 +387,9 @@ public abstract class Kernels {
         float o = CellFunctions.clipThen(gate, clip, po);
         float dht = dh[dhOff + r * hidden + j];
         int ci = dcOff + r * hidden + j;
-        float dC = dc[ci] + dht * o * fns.output().derivative(cn);
-        float dpo = dht * fns.output().apply(cn) * CellFunctions.clipThenDerivative(gate, clip, po);
+        float hc = fns.output().apply(cn);
+        float dC = dc[ci] + dht * o * CellFunctions.clipThenDerivative(fns.output(), Float.POSITIVE_INFINITY, cn, hc);
+        float dpo = dht * hc * CellFunctions.clipThenDerivative(gate, clip, po, o);
         if (peep != null) {
           dC += dpo * peep[2 * hidden + j];
           dPeep[2 * hidden + j] += dpo * cn;
@@ -401,10 +402,10 @@ public abstract class Kernels {
           di -= dF;
           dpf = 0f;
         } else {
-          dpf = dF * CellFunctions.clipThenDerivative(gate, clip, pf);
+          dpf = dF * CellFunctions.clipThenDerivative(gate, clip, pf, f);
         }
-        float dpi = di * CellFunctions.clipThenDerivative(gate, clip, pi);
-        float dpg = dC * i * CellFunctions.clipThenDerivative(fns.candidate(), clip, pg);
+        float dpi = di * CellFunctions.clipThenDerivative(gate, clip, pi, i);
+        float dpg = dC * i * CellFunctions.clipThenDerivative(fns.candidate(), clip, pg, cand);
         if (peep != null) {
           dcPrev += dpi * peep[j] + dpf * peep[hidden + j];
           dPeep[j] += dpi * cp;
@@ -458,15 +459,15 @@ public abstract class Kernels {
         float n = CellFunctions.clipThen(fns.candidate(), clip, pn);
         float d = dh[dhOff + r * hidden + j];
         float hp = hPrev[hPrevOff + r * hidden + j];
-        float dpn = d * (1f - z) * CellFunctions.clipThenDerivative(fns.candidate(), clip, pn);
-        float dpz = d * (hp - n) * CellFunctions.clipThenDerivative(fns.gate(), clip, pz);
+        float dpn = d * (1f - z) * CellFunctions.clipThenDerivative(fns.candidate(), clip, pn, n);
+        float dpz = d * (hp - n) * CellFunctions.clipThenDerivative(fns.gate(), clip, pz, z);
         int dx = dXgOff + r * g;
         int dg = dHgOff + r * g;
         dXg[dx + hidden + j] = dpz;
         dXg[dx + 2 * hidden + j] = dpn;
         dHg[dg + hidden + j] = dpz;
         if (resetAfter) {
-          float dpr = dpn * hn * CellFunctions.clipThenDerivative(fns.gate(), clip, pr);
+          float dpr = dpn * hn * CellFunctions.clipThenDerivative(fns.gate(), clip, pr, reset);
           dXg[dx + j] = dpr;
           dHg[dg + j] = dpr;
           dHg[dg + 2 * hidden + j] = dpn * reset;
@@ -505,7 +506,7 @@ public abstract class Kernels {
         float reset = CellFunctions.clipThen(fns.gate(), fns.clip(), pr);
         float drh = dRh[dRhOff + r * hidden + j];
         float dpr = drh * hPrev[hPrevOff + r * hidden + j]
-            * CellFunctions.clipThenDerivative(fns.gate(), fns.clip(), pr);
+            * CellFunctions.clipThenDerivative(fns.gate(), fns.clip(), pr, reset);
         dXg[dXgOff + r * g + j] = dpr;
         dHg[dHgOff + r * g + j] = dpr;
         dhPrev[dhPrevOff + r * hidden + j] += drh * reset;

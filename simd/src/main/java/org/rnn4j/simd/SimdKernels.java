@@ -355,9 +355,18 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   // ---------------------------------------------------------------- GEMM / GEMV
 
+  /** Products at least this large (multiply-adds) are worth copying into the packed layout first. */
+  private static final long PACKED_GEMM_MIN = 1L << 20;
+
   @Override
   protected void gemmK(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
       int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    if (k > 0 && (long) m * n * k >= PACKED_GEMM_MIN) {
+      // The backward pass's weight gradients (k = every step of a batch) land here: copying op(A)
+      // and op(B)ᵀ into the register-blocked matmul costs O(mk + nk) against O(mnk) of work.
+      gemmViaPanels(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
     if (!transB) {
       gemmRowsOfB(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     } else if (!transA) {
@@ -371,6 +380,23 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     } else {
       gemmTransTrans(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
+  }
+
+  private void gemmViaPanels(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+      int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    float[] x = new float[m * k]; // alpha·op(A), rows contiguous
+    for (int i = 0; i < m; i++) {
+      for (int p = 0; p < k; p++) {
+        x[i * k + p] = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
+      }
+    }
+    float[] w = new float[n * k]; // op(B)ᵀ, so that op(A)·op(B) = x·wᵀ
+    for (int j = 0; j < n; j++) {
+      for (int p = 0; p < k; p++) {
+        w[j * k + p] = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+      }
+    }
+    matmulPackedK(m, x, 0, k, packK(w, 0, n, k), beta, c, cOff, ldc);
   }
 
   /** op(B) = B: a row of C is a combination of rows of B, vectorised along that row. */

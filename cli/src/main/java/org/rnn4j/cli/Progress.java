@@ -14,12 +14,19 @@ final class Progress {
   private final double lineEverySeconds;
   private double lastLine = -1e9;
   private int lastWidth;
+  private double deadlineSeconds = Double.POSITIVE_INFINITY;
 
   Progress(PrintWriter out, boolean terminal, long total, double lineEverySeconds) {
     this.out = out;
     this.terminal = terminal;
     this.total = total;
     this.lineEverySeconds = lineEverySeconds;
+  }
+
+  /** Work will stop at this many seconds at the latest (a time budget); the ETA takes it into account. */
+  Progress deadline(double seconds) {
+    this.deadlineSeconds = seconds;
+    return this;
   }
 
   static boolean isTerminal() {
@@ -34,7 +41,8 @@ final class Progress {
   void update(long done, String message, boolean force) {
     double now = elapsedSeconds();
     double rate = done / Math.max(now, 1e-9);
-    String eta = done > 0 && done < total ? " ETA " + duration((total - done) / rate) : "";
+    String eta = done > 0 && done < total
+        ? " ETA " + duration(Math.min((total - done) / rate, Math.max(0, deadlineSeconds - now))) : "";
     if (terminal) {
       int width = 24;
       int filled = (int) (width * Math.min(1.0, (double) done / total));

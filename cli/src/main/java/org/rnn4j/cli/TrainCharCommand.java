@@ -147,6 +147,9 @@ final class TrainCharCommand implements Callable<Integer> {
     List<double[]> valCurve = new ArrayList<>();
     long start = trainer.optimizer().steps();
     Progress progress = new Progress(pw, Progress.isTerminal(), Math.max(1, steps - start), 10);
+    if (minutes > 0) {
+      progress.deadline(minutes * 60);
+    }
     float[] hN = null;
     float[] cN = null;
     double ewma = Double.NaN;

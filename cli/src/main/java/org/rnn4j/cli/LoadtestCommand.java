@@ -74,25 +74,31 @@ final class LoadtestCommand implements Callable<Integer> {
   @Option(names = "--svg", description = "Draw the runs in --results (or just this one) as an SVG chart.")
   Path svg;
 
+  @Option(names = "--backoff-ms", description = "A client that got 503 waits this long before its next request, "
+      + "as a client honouring Retry-After would (default: ${DEFAULT-VALUE}).")
+  long backoffMillis = 100;
+
   @Option(names = "--seed", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
   /** One run's numbers, as a TSV row. */
   record Row(String label, int clients, int steps, double seconds, long ok, double throughput, double p50, double p90,
-      double p99, double max, String errors, double meanBatch, String batches) {
+      double p99, double max, String errors, double meanBatch, double computeMsPerSeq, String batches) {
     static final String HEADER = "label\tclients\tsteps\tseconds\tok\treq_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\terrors"
-        + "\tmean_batch\tbatch_sizes";
+        + "\tmean_batch\tcompute_ms_per_seq\tbatch_sizes";
 
     String tsv() {
       return String.join("\t", label, Integer.toString(clients), Integer.toString(steps), fmt(seconds),
-          Long.toString(ok), fmt(throughput), fmt(p50), fmt(p90), fmt(p99), fmt(max), errors, fmt(meanBatch), batches);
+          Long.toString(ok), fmt(throughput), fmt(p50), fmt(p90), fmt(p99), fmt(max), errors, fmt(meanBatch),
+          fmt(computeMsPerSeq), batches);
     }
 
     static Row parse(String line) {
       String[] f = line.split("\t", -1);
       return new Row(f[0], Integer.parseInt(f[1]), Integer.parseInt(f[2]), Double.parseDouble(f[3]),
           Long.parseLong(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7]),
-          Double.parseDouble(f[8]), Double.parseDouble(f[9]), f[10], Double.parseDouble(f[11]), f[12]);
+          Double.parseDouble(f[8]), Double.parseDouble(f[9]), f[10], Double.parseDouble(f[11]),
+          Double.parseDouble(f[12]), f[13]);
     }
   }
 
@@ -144,7 +150,8 @@ final class LoadtestCommand implements Callable<Integer> {
             return;
           }
           long t1 = System.nanoTime();
-          if (t0 >= measureFrom && t1 <= end) {
+          // Throughput and latency count what completed inside the measured window.
+          if (t1 >= measureFrom && t1 <= end) {
             if (error != null) {
               errors.computeIfAbsent(error, k -> new AtomicLong()).incrementAndGet();
             } else if (n < mine.length - 1) {
@@ -152,8 +159,9 @@ final class LoadtestCommand implements Callable<Integer> {
               mine[0] = n;
             }
           }
-          if (error != null && !error.equals("http_503")) {
-            sleepUntil(System.nanoTime() + 10_000_000L); // a broken server must not be hammered
+          if (error != null) {
+            // Overload answers (503) and broken connections both mean: back off, do not hammer.
+            sleepUntil(System.nanoTime() + (error.equals("http_503") ? backoffMillis : 10) * 1_000_000L);
           }
         }
       }));
@@ -165,8 +173,7 @@ final class LoadtestCommand implements Callable<Integer> {
     Map<String, Double> after = scrape(http, base);
     Row row = summarize(latencies, errors, before, after);
     PrintWriter out = spec.commandLine().getOut();
-    out.println("| run | clients | T | ok | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | mean batch | server batch sizes |");
-    out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    out.println(TABLE_HEADER);
     out.println(markdown(row));
     out.flush();
     List<Row> rows = new ArrayList<>();
@@ -191,10 +198,13 @@ final class LoadtestCommand implements Callable<Integer> {
     return 0;
   }
 
+  static final String TABLE_HEADER = "| run | clients | T | ok | req/s | p50 ms | p90 ms | p99 ms | max ms | errors "
+      + "| mean batch | server compute ms/seq | server batch sizes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+
   static String markdown(Row r) {
     return "| " + r.label() + " | " + r.clients() + " | " + r.steps() + " | " + r.ok() + " | " + fmt(r.throughput())
         + " | " + fmt(r.p50()) + " | " + fmt(r.p90()) + " | " + fmt(r.p99()) + " | " + fmt(r.max()) + " | "
-        + r.errors() + " | " + fmt(r.meanBatch()) + " | " + r.batches() + " |";
+        + r.errors() + " | " + fmt(r.meanBatch()) + " | " + fmt(r.computeMsPerSeq()) + " | " + r.batches() + " |";
   }
 
   private Row summarize(List<long[]> latencies, Map<String, AtomicLong> errors, Map<String, Double> before,
@@ -234,9 +244,12 @@ final class LoadtestCommand implements Callable<Integer> {
       prevLe = le;
     }
     String name = label != null ? label : clients + " clients, T=" + steps;
+    // Server compute per sequence: batch compute time over sequences computed, in the window.
+    double computeSeconds = diff(after, before, "rnn4j_batch_compute_seconds_sum{model=\"" + model + "\"}");
+    double perSeq = sum > 0 ? 1000 * computeSeconds / sum : 0;
     return new Row(name, clients, steps, duration, total, total / duration, pct(all, 0.50), pct(all, 0.90),
         pct(all, 0.99), all.length == 0 ? 0 : all[all.length - 1] / 1e6, errs, count > 0 ? sum / count : 0,
-        dist.isEmpty() ? "-" : dist.toString());
+        perSeq, dist.isEmpty() ? "-" : dist.toString());
   }
 
   private static double diff(Map<String, Double> after, Map<String, Double> before, String key) {

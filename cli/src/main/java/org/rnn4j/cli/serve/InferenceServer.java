@@ -50,7 +50,11 @@ public final class InferenceServer implements AutoCloseable {
   private static final String JSON = "application/json";
 
   /** A model and its executor. */
-  record Served(String name, Model model, BatchingExecutor executor) {
+  record Served(String name, Model model, BatchingExecutor executor, AtomicLong shed) {
+    /** Refused for a full queue: by the executor, or by the server before it read the body. */
+    long rejected() {
+      return executor.metrics().rejected() + shed.get();
+    }
   }
 
   private final ServerOptions options;
@@ -67,7 +71,7 @@ public final class InferenceServer implements AutoCloseable {
     this.bodyBudget = new Semaphore((int) Math.min(Integer.MAX_VALUE, options.maxInflightBodyBytes()));
     for (Map.Entry<String, Model> e : named.entrySet()) {
       models.put(e.getKey(), new Served(e.getKey(), e.getValue(), new BatchingExecutor(e.getValue(),
-          options.batching().withThreadName(options.batching().threadName() + "-" + e.getKey()))));
+          options.batching().withThreadName(options.batching().threadName() + "-" + e.getKey())), new AtomicLong()));
     }
     try {
       http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
@@ -262,6 +266,12 @@ public final class InferenceServer implements AutoCloseable {
   private int infer(HttpExchange ex, Served s) throws IOException, HttpError {
     if (draining) {
       throw new HttpError(503, "server is shutting down");
+    }
+    // Shed load before reading and parsing the body: under overload, refusing must stay cheap.
+    if (s.executor.metrics().queueDepth() >= s.executor.options().queueCapacity()) {
+      s.shed.incrementAndGet();
+      throw new HttpError(503, "overloaded: queue full (" + s.executor.options().queueCapacity()
+          + " requests waiting); retry later");
     }
     Object json;
     String lenHeader = ex.getRequestHeaders().getFirst("Content-Length");

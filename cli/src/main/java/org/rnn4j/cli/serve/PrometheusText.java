@@ -50,7 +50,7 @@ final class PrometheusText {
     for (InferenceServer.Served s : models) {
       ServingMetrics m = s.executor().metrics();
       outcome(sb, s.name(), "completed", m.completed());
-      outcome(sb, s.name(), "rejected", m.rejected());
+      outcome(sb, s.name(), "rejected", s.rejected());
       outcome(sb, s.name(), "expired", m.expired());
       outcome(sb, s.name(), "cancelled", m.cancelled());
       outcome(sb, s.name(), "failed", m.failed());

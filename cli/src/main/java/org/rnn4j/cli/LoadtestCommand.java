@@ -74,9 +74,9 @@ final class LoadtestCommand implements Callable<Integer> {
   @Option(names = "--svg", description = "Draw the runs in --results (or just this one) as an SVG chart.")
   Path svg;
 
-  @Option(names = "--backoff-ms", description = "A client that got 503 waits this long before its next request, "
-      + "as a client honouring Retry-After would (default: ${DEFAULT-VALUE}).")
-  long backoffMillis = 100;
+  @Option(names = "--backoff-ms", description = "A client that got 503 waits this long before its next request "
+      + "(default: what the server's Retry-After says, else 1000).")
+  Long backoffMillis;
 
   @Option(names = "--seed", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
   long seed = 1;
@@ -139,10 +139,14 @@ final class LoadtestCommand implements Callable<Integer> {
               .POST(HttpRequest.BodyPublishers.ofByteArray(bodies[i++ % bodies.length])).build();
           long t0 = System.nanoTime();
           String error = null;
+          long backoff = 10;
           try {
             HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) {
               error = "http_" + r.statusCode();
+            }
+            if (r.statusCode() == 503) {
+              backoff = backoffMillis != null ? backoffMillis : retryAfterMillis(r);
             }
           } catch (IOException e) {
             error = e.getClass().getSimpleName();
@@ -161,7 +165,7 @@ final class LoadtestCommand implements Callable<Integer> {
           }
           if (error != null) {
             // Overload answers (503) and broken connections both mean: back off, do not hammer.
-            sleepUntil(System.nanoTime() + (error.equals("http_503") ? backoffMillis : 10) * 1_000_000L);
+            sleepUntil(System.nanoTime() + backoff * 1_000_000L);
           }
         }
       }));
@@ -200,6 +204,14 @@ final class LoadtestCommand implements Callable<Integer> {
 
   static final String TABLE_HEADER = "| run | clients | T | ok | req/s | p50 ms | p90 ms | p99 ms | max ms | errors "
       + "| mean batch | server compute ms/seq | server batch sizes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+
+  private static long retryAfterMillis(HttpResponse<?> r) {
+    try {
+      return Math.max(0, Math.min(60_000, 1000 * Long.parseLong(r.headers().firstValue("Retry-After").orElse("1"))));
+    } catch (NumberFormatException e) {
+      return 1000;
+    }
+  }
 
   static String markdown(Row r) {
     return "| " + r.label() + " | " + r.clients() + " | " + r.steps() + " | " + r.ok() + " | " + fmt(r.throughput())

@@ -267,12 +267,6 @@ public final class InferenceServer implements AutoCloseable {
     if (draining) {
       throw new HttpError(503, "server is shutting down");
     }
-    // Shed load before reading and parsing the body: under overload, refusing must stay cheap.
-    if (s.executor.metrics().queueDepth() >= s.executor.options().queueCapacity()) {
-      s.shed.incrementAndGet();
-      throw new HttpError(503, "overloaded: queue full (" + s.executor.options().queueCapacity()
-          + " requests waiting); retry later");
-    }
     Object json;
     String lenHeader = ex.getRequestHeaders().getFirst("Content-Length");
     long declared = -1;
@@ -285,6 +279,16 @@ public final class InferenceServer implements AutoCloseable {
     }
     if (declared > options.maxBodyBytes()) {
       throw new HttpError(413, "request body of " + declared + " bytes exceeds the limit of " + options.maxBodyBytes());
+    }
+    // Shed load before parsing the body: under overload, refusing must stay cheap. The body is
+    // still read (not parsed), so that the connection stays usable and the client sees the 503.
+    if (s.executor.metrics().queueDepth() >= s.executor.options().queueCapacity()) {
+      s.shed.incrementAndGet();
+      if (declared >= 0) {
+        ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
+      }
+      throw new HttpError(503, "overloaded: queue full (" + s.executor.options().queueCapacity()
+          + " requests waiting); retry later");
     }
     // Charge the budget before reading: at most maxInflightBodyBytes are held in requests at once.
     int charge = (int) (declared >= 0 ? declared : options.maxBodyBytes());

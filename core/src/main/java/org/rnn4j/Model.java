@@ -355,21 +355,44 @@ public final class Model implements AutoCloseable {
    * layer's output) out. Allocates nothing. Equivalent to a sequence call over the same steps.
    */
   public void step(State state, float[] x, float[] y) {
+    checkStep(state, state == null ? 0 : state.batch(), x, y, true);
+    stepRows(state, state.batch(), x, y);
+  }
+
+  /**
+   * Advances only the first {@code rows} streams of {@code state} by one step, reading x from the
+   * first rows·I elements of {@code x} and writing the first rows·Hout elements of {@code y}; the
+   * other rows keep their state. Lets a caller that gathers a varying set of streams into the
+   * front rows (a micro-batcher) keep one state and one pair of buffers of the largest size.
+   */
+  public void step(State state, int rows, float[] x, float[] y) {
+    checkStep(state, rows, x, y, false);
+    stepRows(state, rows, x, y);
+  }
+
+  private void checkStep(State state, int rows, float[] x, float[] y, boolean exact) {
     ensureOpen();
     Objects.requireNonNull(state, "state");
     if (!state.spec.equals(spec)) {
       throw new IllegalArgumentException("state was created for another architecture: " + state.spec);
     }
-    int batch = state.batch();
-    int hOut = spec.outputWidth();
-    if (x == null || x.length != batch * spec.inputSize()) {
-      throw new IllegalArgumentException("x: expected [" + batch + ", " + spec.inputSize() + "] ("
-          + (batch * spec.inputSize()) + " elements), got " + (x == null ? "null" : x.length + " elements"));
+    if (rows < 1 || rows > state.batch()) {
+      throw new IllegalArgumentException("rows must be in 1.." + state.batch() + ", got " + rows);
     }
-    if (y == null || y.length != batch * hOut) {
-      throw new IllegalArgumentException("y: expected [" + batch + ", " + hOut + "] (" + (batch * hOut)
+    long nx = (long) rows * spec.inputSize();
+    long ny = (long) rows * spec.outputWidth();
+    if (x == null || (exact ? x.length != nx : x.length < nx)) {
+      throw new IllegalArgumentException("x: expected [" + rows + ", " + spec.inputSize() + "] (" + nx
+          + " elements), got " + (x == null ? "null" : x.length + " elements"));
+    }
+    if (y == null || (exact ? y.length != ny : y.length < ny)) {
+      throw new IllegalArgumentException("y: expected [" + rows + ", " + spec.outputWidth() + "] (" + ny
           + " elements), got " + (y == null ? "null" : y.length + " elements"));
     }
+  }
+
+  private void stepRows(State state, int batch, float[] x, float[] y) {
+    int hOut = spec.outputWidth();
     float[] input = x;
     int gh = spec.gateRows();
     for (int layer = 0; layer < spec.numLayers(); layer++) {

@@ -86,6 +86,56 @@ public final class State {
     }
   }
 
+  /**
+   * Copies one stream's state out: h as [L, Hout] and, for LSTM, c as [L, H] (null skips it).
+   * With {@link #setRow} this moves streams in and out of rows, e.g. to batch a changing set of
+   * streams through {@link Model#step(State, int, float[], float[])}.
+   */
+  public void copyRowTo(int row, float[] hOut, float[] cOut) {
+    checkRow(row);
+    int w = spec.outputWidth();
+    int hid = spec.hiddenSize();
+    check("h", hOut, h.length * w);
+    if (cOut != null) {
+      requireCell();
+      check("c", cOut, c.length * hid);
+    }
+    for (int l = 0; l < h.length; l++) {
+      System.arraycopy(h[l], row * w, hOut, l * w, w);
+      if (cOut != null) {
+        System.arraycopy(c[l], row * hid, cOut, l * hid, hid);
+      }
+    }
+  }
+
+  /** Sets one stream's state from h [L, Hout] and, for LSTM, c [L, H] (null = zeros). */
+  public void setRow(int row, float[] hIn, float[] cIn) {
+    checkRow(row);
+    int w = spec.outputWidth();
+    int hid = spec.hiddenSize();
+    check("h", hIn, h.length * w);
+    if (cIn != null) {
+      requireCell();
+      check("c", cIn, c.length * hid);
+    }
+    for (int l = 0; l < h.length; l++) {
+      System.arraycopy(hIn, l * w, h[l], row * w, w);
+      if (spec.hasCellState()) {
+        if (cIn == null) {
+          Arrays.fill(c[l], row * hid, (row + 1) * hid, 0f);
+        } else {
+          System.arraycopy(cIn, l * hid, c[l], row * hid, hid);
+        }
+      }
+    }
+  }
+
+  private void checkRow(int row) {
+    if (row < 0 || row >= batch) {
+      throw new IndexOutOfBoundsException("row " + row + " is outside 0.." + (batch - 1));
+    }
+  }
+
   private void requireCell() {
     if (!spec.hasCellState()) {
       throw new IllegalStateException(spec.cell().id() + " has no cell state");

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Serving load test (issue #11): LSTM I=H=512, T=50, one sequence per request, over loopback.
+# Runs: batched (max-batch 64) and unbatched (max-batch 1) with 64 clients, then 4x overload
+# (256 clients, queue 128) on the batched server. Each run: its own server JVM, 5 s warmup, DURATION s.
+# Usage: bench/serving-loadtest.sh [DURATION_S] [OUT_DIR]   (model files are made in OUT_DIR)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DURATION="${1:-30}"
+OUT="${2:-$ROOT/bench/serving-out}"
+JAR="$ROOT/cli/target/rnn4j-cli.jar"
+JAVA="${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
+FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+PORT="${PORT:-18080}"
+mkdir -p "$OUT"
+[ -f "$JAR" ] || (cd "$ROOT" && mvn -q -pl cli -am package -DskipTests)
+MODEL="$OUT/lstm512.safetensors"
+if [ ! -f "$MODEL" ]; then
+  cat > "$OUT/MakeModel.java" <<'JAVA'
+import org.rnn4j.*;
+public class MakeModel {
+  public static void main(String[] a) throws Exception {
+    ModelSpec spec = ModelSpec.builder(CellType.LSTM, Integer.parseInt(a[1]), Integer.parseInt(a[2])).build();
+    try (Model m = Model.of(ModelWeights.random(spec, 42))) { m.save(java.nio.file.Path.of(a[0])); }
+  }
+}
+JAVA
+  "$JAVA" -cp "$JAR" "$OUT/MakeModel.java" "$MODEL" 512 512 2>/dev/null
+fi
+rm -f "$OUT/results.tsv"
+
+N=0
+run() { # label clients server-args...
+  local label="$1" clients="$2"; shift 2
+  N=$((N + 1))
+  "$JAVA" $FLAGS -Xmx2g -jar "$JAR" serve --model lstm="$MODEL" --port "$PORT" "$@" > "$OUT/server-$N.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null && break; sleep 0.1; done
+  "$JAVA" $FLAGS -jar "$JAR" loadtest --url "http://127.0.0.1:$PORT" --model lstm --clients "$clients" \
+      --duration "$DURATION" --warmup 5 --steps 50 --label "$label" --results "$OUT/results.tsv" --svg "$OUT/serving.svg" \
+      2>/dev/null | grep '^| ' | tail -1
+  curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT/metrics-$N.txt" || true
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+echo "| run | clients | T | ok | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | mean batch | server compute ms/seq | server batch sizes |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+run "batched (max-batch 64)" 64 --max-batch 64 --max-delay-us 2000
+run "unbatched (max-batch 1)" 64 --max-batch 1
+run "4x overload, batched, queue 128" 256 --max-batch 64 --max-delay-us 2000 --queue 128

@@ -1,0 +1,314 @@
+package org.rnn4j.cli.serve;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.rnn4j.ModelSpec;
+import org.rnn4j.serving.SequenceResult;
+
+/**
+ * Open Inference Protocol v2 tensors ⇄ rnn4j sequences. Inputs: {@code x} FP32 [T, I] (one
+ * sequence) or [T, B, I]; optional {@code lengths} INT32/INT64 [B], {@code h0} FP32 [L·D, Hout]
+ * or [L·D, B, Hout], {@code c0} (LSTM) [L·D, H] or [L·D, B, H]. Outputs {@code y}, {@code h_n},
+ * {@code c_n}, shaped like the inputs. Every problem is an {@link HttpError} 400 naming it.
+ */
+final class InferCodec {
+  private InferCodec() {
+  }
+
+  /** A validated request: B sequences, each with its own length and optional initial state. */
+  record Parsed(Object id, boolean batched, int steps, int batch, float[][] xs, int[] lengths, float[][] h0s,
+      float[][] c0s, Set<String> outputs) {
+  }
+
+  /** A tensor as the request gave it. */
+  private record Input(String name, String datatype, long[] shape, double[] data) {
+    String shapeString() {
+      return Arrays.toString(shape);
+    }
+  }
+
+  static List<String> outputNames(ModelSpec spec) {
+    return spec.hasCellState() ? List.of("y", "h_n", "c_n") : List.of("y", "h_n");
+  }
+
+  static Parsed parse(Object json, ModelSpec spec) throws HttpError {
+    if (!(json instanceof Map<?, ?> body)) {
+      throw HttpError.badRequest("request body must be a JSON object");
+    }
+    for (Object key : body.keySet()) {
+      if (!Set.of("id", "inputs", "outputs", "parameters").contains(key)) {
+        throw HttpError.badRequest("unknown request field \"" + key + "\" (expected id, inputs, outputs, parameters)");
+      }
+    }
+    Object id = body.get("id");
+    if (id != null && !(id instanceof String)) {
+      throw HttpError.badRequest("\"id\" must be a string");
+    }
+    Map<String, Input> inputs = new LinkedHashMap<>();
+    for (Object o : list(body.get("inputs"), "\"inputs\"")) {
+      Input in = input(o);
+      if (!Set.of("x", "lengths", "h0", "c0").contains(in.name)) {
+        throw HttpError.badRequest("unknown input \"" + in.name + "\" (expected x, and optionally lengths, h0, c0)");
+      }
+      if (inputs.put(in.name, in) != null) {
+        throw HttpError.badRequest("input \"" + in.name + "\" given twice");
+      }
+    }
+    Input x = inputs.get("x");
+    if (x == null) {
+      throw HttpError.badRequest("missing input \"x\" (FP32 [T, " + spec.inputSize() + "] or [T, B, "
+          + spec.inputSize() + "])");
+    }
+    requireType(x, "FP32");
+    boolean batched = x.shape.length == 3;
+    if (x.shape.length != 2 && !batched) {
+      throw HttpError.badRequest("x: shape must be [T, I] or [T, B, I], got " + x.shapeString());
+    }
+    int steps = dim(x, 0);
+    int batch = batched ? dim(x, 1) : 1;
+    int features = dim(x, x.shape.length - 1);
+    if (features != spec.inputSize()) {
+      throw HttpError.badRequest("x: shape " + x.shapeString() + " has " + features + " features, the model expects "
+          + spec.inputSize());
+    }
+    if (steps < 1 || batch < 1) {
+      throw HttpError.badRequest("x: shape " + x.shapeString() + " is empty");
+    }
+    int[] lengths = new int[batch];
+    Arrays.fill(lengths, steps);
+    Input len = inputs.get("lengths");
+    if (len != null) {
+      if (!len.datatype.equals("INT64") && !len.datatype.equals("INT32")) {
+        throw HttpError.badRequest("lengths: datatype must be INT64 or INT32, got " + len.datatype);
+      }
+      if (len.shape.length != 1 || len.shape[0] != batch) {
+        throw HttpError.badRequest("lengths: shape must be [" + batch + "], got " + len.shapeString());
+      }
+      for (int b = 0; b < batch; b++) {
+        double v = len.data[b];
+        if (v != Math.rint(v) || v < 1 || v > steps) {
+          throw HttpError.badRequest("lengths[" + b + "] = " + Json.write(v) + " is out of range (integers 1.." + steps
+              + ")");
+        }
+        lengths[b] = (int) v;
+      }
+    }
+    float[][] xs = new float[batch][];
+    float[] xf = floats(x);
+    int in = spec.inputSize();
+    for (int b = 0; b < batch; b++) {
+      xs[b] = new float[lengths[b] * in];
+      for (int t = 0; t < lengths[b]; t++) {
+        System.arraycopy(xf, (t * batch + b) * in, xs[b], t * in, in);
+      }
+    }
+    int ld = spec.directionCount();
+    float[][] h0s = state(inputs.get("h0"), batched, ld, batch, spec.outputWidth());
+    Input c0 = inputs.get("c0");
+    if (c0 != null && !spec.hasCellState()) {
+      throw HttpError.badRequest("c0 given, but a " + spec.cell().id() + " model has no cell state");
+    }
+    float[][] c0s = state(c0, batched, ld, batch, spec.hiddenSize());
+    return new Parsed(id, batched, steps, batch, xs, lengths, h0s, c0s, outputs(body.get("outputs"), spec));
+  }
+
+  private static Set<String> outputs(Object o, ModelSpec spec) throws HttpError {
+    List<String> known = outputNames(spec);
+    if (o == null) {
+      return new LinkedHashSet<>(known);
+    }
+    Set<String> wanted = new LinkedHashSet<>();
+    for (Object e : list(o, "\"outputs\"")) {
+      if (!(e instanceof Map<?, ?> m) || !(m.get("name") instanceof String name)) {
+        throw HttpError.badRequest("each of \"outputs\" must be an object with a string \"name\"");
+      }
+      if (!known.contains(name)) {
+        throw HttpError.badRequest("unknown output \"" + name + "\" (this model has " + String.join(", ", known) + ")");
+      }
+      wanted.add(name);
+    }
+    return wanted;
+  }
+
+  private static float[][] state(Input s, boolean batched, int ld, int batch, int width) throws HttpError {
+    if (s == null) {
+      return new float[batch][];
+    }
+    requireType(s, "FP32");
+    long[] expected = batched ? new long[] {ld, batch, width} : new long[] {ld, width};
+    if (!Arrays.equals(s.shape, expected)) {
+      throw HttpError.badRequest(s.name + ": shape must be " + Arrays.toString(expected) + ", got " + s.shapeString());
+    }
+    float[] all = floats(s);
+    float[][] rows = new float[batch][ld * width];
+    for (int b = 0; b < batch; b++) {
+      for (int slot = 0; slot < ld; slot++) {
+        System.arraycopy(all, (slot * batch + b) * width, rows[b], slot * width, width);
+      }
+    }
+    return rows;
+  }
+
+  private static Input input(Object o) throws HttpError {
+    if (!(o instanceof Map<?, ?> m)) {
+      throw HttpError.badRequest("each of \"inputs\" must be an object");
+    }
+    if (!(m.get("name") instanceof String name)) {
+      throw HttpError.badRequest("an input has no string \"name\"");
+    }
+    if (!(m.get("datatype") instanceof String type)) {
+      throw HttpError.badRequest(name + ": missing string \"datatype\"");
+    }
+    if (!(m.get("shape") instanceof Json.Numbers shapeNums)) {
+      throw HttpError.badRequest(name + ": \"shape\" must be an array of integers");
+    }
+    long[] shape = new long[shapeNums.length()];
+    long count = 1;
+    for (int i = 0; i < shape.length; i++) {
+      double d = shapeNums.values()[i];
+      if (d != Math.rint(d) || d < 0 || d > Integer.MAX_VALUE) {
+        throw HttpError.badRequest(name + ": shape entries must be non-negative integers, got " + d);
+      }
+      shape[i] = (long) d;
+      count = Math.min(count * shape[i], Integer.MAX_VALUE + 1L);
+    }
+    Object data = m.get("data");
+    if (data == null) {
+      throw HttpError.badRequest(name + ": missing \"data\"");
+    }
+    double[] flat = flatten(name, data);
+    if (flat.length != count) {
+      throw HttpError.badRequest(name + ": shape " + Arrays.toString(shape) + " needs " + count + " elements, \"data\" has "
+          + flat.length);
+    }
+    return new Input(name, type, shape, flat);
+  }
+
+  /** The data as given: flat (row-major), or nested arrays as some clients send. */
+  private static double[] flatten(String name, Object data) throws HttpError {
+    if (data instanceof Json.Numbers n) {
+      return n.length() == n.values().length ? n.values() : Arrays.copyOf(n.values(), n.length());
+    }
+    if (!(data instanceof List<?>)) {
+      throw HttpError.badRequest(name + ": \"data\" must be an array of numbers");
+    }
+    List<double[]> parts = new ArrayList<>();
+    long total = collect(name, data, parts, 0);
+    double[] out = new double[(int) total];
+    int at = 0;
+    for (double[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  private static long collect(String name, Object o, List<double[]> parts, long total) throws HttpError {
+    if (o instanceof Json.Numbers n) {
+      parts.add(Arrays.copyOf(n.values(), n.length()));
+      return total + n.length();
+    }
+    if (o instanceof Double d) {
+      parts.add(new double[] {d});
+      return total + 1;
+    }
+    if (o instanceof List<?> l) {
+      for (Object e : l) {
+        total = collect(name, e, parts, total);
+      }
+      return total;
+    }
+    throw HttpError.badRequest(name + ": \"data\" must hold numbers only, found " + (o instanceof String ? "a string"
+        : o == Json.NULL ? "null" : o.getClass().getSimpleName()));
+  }
+
+  private static void requireType(Input in, String type) throws HttpError {
+    if (!in.datatype.equals(type)) {
+      throw HttpError.badRequest(in.name + ": datatype must be " + type + ", got " + in.datatype);
+    }
+  }
+
+  private static float[] floats(Input in) throws HttpError {
+    float[] f = new float[in.data.length];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) in.data[i];
+      if (!Float.isFinite(f[i])) {
+        throw HttpError.badRequest(in.name + ": data[" + i + "] = " + in.data[i] + " is not a finite FP32 value");
+      }
+    }
+    return f;
+  }
+
+  private static int dim(Input in, int axis) {
+    return (int) in.shape[axis];
+  }
+
+  private static List<?> list(Object o, String what) throws HttpError {
+    if (o instanceof List<?> l) {
+      return l;
+    }
+    if (o instanceof Json.Numbers n && n.length() == 0) {
+      return List.of();
+    }
+    throw HttpError.badRequest(what + " must be an array of objects");
+  }
+
+  // ------------------------------------------------------------------ response
+
+  static Map<String, Object> response(String model, ModelSpec spec, Parsed p, SequenceResult[] rs) {
+    int batch = p.batch();
+    int width = spec.directions() * spec.outputWidth();
+    int ld = spec.directionCount();
+    List<Object> outs = new ArrayList<>();
+    if (p.outputs().contains("y")) {
+      float[] y = new float[p.steps() * batch * width];
+      for (int b = 0; b < batch; b++) {
+        for (int t = 0; t < rs[b].steps(); t++) {
+          System.arraycopy(rs[b].output(), t * width, y, (t * batch + b) * width, width);
+        }
+      }
+      outs.add(tensor("y", p.batched() ? new int[] {p.steps(), batch, width} : new int[] {p.steps(), width}, y));
+    }
+    if (p.outputs().contains("h_n")) {
+      outs.add(stateTensor("h_n", p, ld, spec.outputWidth(), rs, true));
+    }
+    if (p.outputs().contains("c_n")) {
+      outs.add(stateTensor("c_n", p, ld, spec.hiddenSize(), rs, false));
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("model_name", model);
+    r.put("model_version", "1");
+    if (p.id() != null) {
+      r.put("id", p.id());
+    }
+    r.put("outputs", outs);
+    return r;
+  }
+
+  private static Map<String, Object> stateTensor(String name, Parsed p, int ld, int w, SequenceResult[] rs,
+      boolean hidden) {
+    int batch = p.batch();
+    float[] all = new float[ld * batch * w];
+    for (int b = 0; b < batch; b++) {
+      float[] s = hidden ? rs[b].hN() : rs[b].cN();
+      for (int slot = 0; slot < ld; slot++) {
+        System.arraycopy(s, slot * w, all, (slot * batch + b) * w, w);
+      }
+    }
+    return tensor(name, p.batched() ? new int[] {ld, batch, w} : new int[] {ld, w}, all);
+  }
+
+  private static Map<String, Object> tensor(String name, int[] shape, float[] data) {
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("name", name);
+    t.put("datatype", "FP32");
+    t.put("shape", shape);
+    t.put("data", data);
+    return t;
+  }
+}

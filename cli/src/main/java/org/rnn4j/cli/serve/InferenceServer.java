@@ -1,0 +1,411 @@
+package org.rnn4j.cli.serve;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rnn4j.Model;
+import org.rnn4j.ModelSpec;
+import org.rnn4j.serving.BatchingExecutor;
+import org.rnn4j.serving.DeadlineExceededException;
+import org.rnn4j.serving.ExecutorClosedException;
+import org.rnn4j.serving.QueueFullException;
+import org.rnn4j.serving.SequenceResult;
+
+/**
+ * The Open Inference Protocol v2 (KServe / Triton) REST API over rnn4j models, on the JDK's
+ * built-in HTTP server with one virtual thread per exchange (see docs/SERVING.md for why).
+ * Every model has its own {@link BatchingExecutor}; all requests to a model share it, so
+ * concurrent requests are micro-batched.
+ *
+ * <p>Routes: {@code GET /v2}, {@code /v2/health/live}, {@code /v2/health/ready},
+ * {@code /v2/models/{name}}, {@code /v2/models/{name}/ready}, {@code POST /v2/models/{name}/infer},
+ * {@code GET /metrics} (Prometheus text). Errors are JSON {@code {"error": "..."}}: 400 bad
+ * request, 404 unknown route or model, 405 wrong method, 413 body too large, 503 overload (with
+ * Retry-After) or shutting down. The models are not closed by {@link #close()}.
+ */
+public final class InferenceServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("org.rnn4j.serve");
+  private static final String JSON = "application/json";
+
+  /** A model and its executor. */
+  record Served(String name, Model model, BatchingExecutor executor, AtomicLong shed) {
+    /** Refused for a full queue: by the executor, or by the server before it read the body. */
+    long rejected() {
+      return executor.metrics().rejected() + shed.get();
+    }
+  }
+
+  private final ServerOptions options;
+  private final Map<String, Served> models = new LinkedHashMap<>();
+  private final HttpServer http;
+  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  /** Body bytes being read or parsed now, in bytes; bounds the memory requests can take. */
+  private final Semaphore bodyBudget;
+  private final Map<Integer, AtomicLong> responses = new ConcurrentHashMap<>();
+  private volatile boolean draining;
+
+  private InferenceServer(Map<String, Model> named, ServerOptions options) throws IOException {
+    this.options = options;
+    this.bodyBudget = new Semaphore((int) Math.min(Integer.MAX_VALUE, options.maxInflightBodyBytes()));
+    for (Map.Entry<String, Model> e : named.entrySet()) {
+      models.put(e.getKey(), new Served(e.getKey(), e.getValue(), new BatchingExecutor(e.getValue(),
+          options.batching().withThreadName(options.batching().threadName() + "-" + e.getKey())), new AtomicLong()));
+    }
+    try {
+      http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
+    } catch (IOException | RuntimeException e) {
+      models.values().forEach(s -> s.executor.shutdownNow());
+      throw e;
+    }
+    http.setExecutor(threads);
+    http.createContext("/", this::handle);
+  }
+
+  /** Starts serving the models (name → model); the models stay the caller's to close. */
+  public static InferenceServer start(Map<String, Model> models, ServerOptions options) throws IOException {
+    if (models.isEmpty()) {
+      throw new IllegalArgumentException("no models to serve");
+    }
+    InferenceServer s = new InferenceServer(models, options);
+    s.http.start();
+    return s;
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int port() {
+    return http.getAddress().getPort();
+  }
+
+  public String baseUrl() {
+    return "http://" + http.getAddress().getHostString() + ":" + port();
+  }
+
+  /**
+   * Stops accepting requests (new ones get 503), lets queued ones finish (failing what remains
+   * after {@code grace}), then closes the listener and releases the threads.
+   */
+  public void close(Duration grace) {
+    draining = true;
+    models.values().forEach(s -> s.executor.shutdown());
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Served s : models.values()) {
+      try {
+        if (!s.executor.awaitTermination(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+          s.executor.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        s.executor.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    // Handlers still running have their results (or failures) and only need to write them.
+    http.stop(1);
+    threads.shutdownNow();
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(10));
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  private void handle(HttpExchange ex) {
+    int status = 500;
+    try (ex) {
+      try {
+        status = route(ex);
+      } catch (HttpError e) {
+        status = e.status;
+        if (status == 503) {
+          ex.getResponseHeaders().set("Retry-After", "1");
+        }
+        if (status == 405) {
+          ex.getResponseHeaders().set("Allow", e.getMessage().contains("POST") ? "POST" : "GET");
+        }
+        send(ex, status, error(e.getMessage()));
+      } catch (IOException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "internal error on " + ex.getRequestURI(), e);
+        status = 500;
+        send(ex, 500, error("internal error: " + e));
+      }
+    } catch (IOException e) {
+      // The client went away; nothing to answer.
+      LOG.log(System.Logger.Level.DEBUG, "I/O error answering " + ex.getRequestURI() + ": " + e);
+    } finally {
+      responses.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
+    }
+  }
+
+  private int route(HttpExchange ex) throws IOException, HttpError {
+    String path = ex.getRequestURI().getRawPath();
+    String method = ex.getRequestMethod();
+    if (path.equals("/metrics")) {
+      requireGet(method);
+      byte[] b = PrometheusText.render(models.values(), responses).getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      return 200;
+    }
+    if (path.equals("/v2")) {
+      requireGet(method);
+      return send(ex, 200, Map.of("name", "rnn4j", "version", "0.1.0-SNAPSHOT", "extensions", List.of()));
+    }
+    if (path.equals("/v2/health/live")) {
+      requireGet(method);
+      return send(ex, 200, Map.of("live", true));
+    }
+    if (path.equals("/v2/health/ready")) {
+      requireGet(method);
+      return send(ex, draining ? 503 : 200, Map.of("ready", !draining));
+    }
+    if (path.startsWith("/v2/models/")) {
+      String rest = path.substring("/v2/models/".length());
+      int slash = rest.indexOf('/');
+      String name = slash < 0 ? rest : rest.substring(0, slash);
+      String action = slash < 0 ? "" : rest.substring(slash + 1);
+      if (!action.isEmpty() && !action.equals("ready") && !action.equals("infer")) {
+        throw new HttpError(404, "no route " + path);
+      }
+      Served s = models.get(name);
+      if (s == null) {
+        throw new HttpError(404, "unknown model \"" + name + "\" (serving: " + String.join(", ", models.keySet()) + ")");
+      }
+      switch (action) {
+        case "" -> {
+          requireGet(method);
+          return send(ex, 200, metadata(s));
+        }
+        case "ready" -> {
+          requireGet(method);
+          return send(ex, draining ? 503 : 200, Map.of("name", name, "ready", !draining));
+        }
+        default -> {
+          if (!method.equals("POST")) {
+            throw new HttpError(405, "use POST for " + path);
+          }
+          return infer(ex, s);
+        }
+      }
+    }
+    throw new HttpError(404, "no route " + path);
+  }
+
+  private static void requireGet(String method) throws HttpError {
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      throw new HttpError(405, "use GET");
+    }
+  }
+
+  private static Map<String, Object> metadata(Served s) {
+    ModelSpec spec = s.model.spec();
+    int ld = spec.directionCount();
+    List<Object> inputs = new ArrayList<>();
+    inputs.add(port("x", "FP32", -1, -1, spec.inputSize()));
+    inputs.add(port("lengths", "INT64", -1));
+    inputs.add(port("h0", "FP32", ld, -1, spec.outputWidth()));
+    if (spec.hasCellState()) {
+      inputs.add(port("c0", "FP32", ld, -1, spec.hiddenSize()));
+    }
+    List<Object> outputs = new ArrayList<>();
+    outputs.add(port("y", "FP32", -1, -1, spec.directions() * spec.outputWidth()));
+    outputs.add(port("h_n", "FP32", ld, -1, spec.outputWidth()));
+    if (spec.hasCellState()) {
+      outputs.add(port("c_n", "FP32", ld, -1, spec.hiddenSize()));
+    }
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("spec", spec.toString());
+    params.put("backend", s.model.backend().name());
+    params.put("max_batch", s.executor.options().maxBatch());
+    params.put("note", "x may also be [T, I] (one sequence); then h0/c0 are [L*D, .] and outputs drop the batch axis");
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", s.name);
+    m.put("versions", List.of("1"));
+    m.put("platform", "rnn4j");
+    m.put("inputs", inputs);
+    m.put("outputs", outputs);
+    m.put("parameters", params);
+    return m;
+  }
+
+  private static Map<String, Object> port(String name, String type, long... shape) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("name", name);
+    p.put("datatype", type);
+    p.put("shape", shape);
+    return p;
+  }
+
+  // ------------------------------------------------------------------ inference
+
+  private int infer(HttpExchange ex, Served s) throws IOException, HttpError {
+    if (draining) {
+      throw new HttpError(503, "server is shutting down");
+    }
+    Object json;
+    String lenHeader = ex.getRequestHeaders().getFirst("Content-Length");
+    long declared = -1;
+    if (lenHeader != null) {
+      try {
+        declared = Long.parseLong(lenHeader.trim());
+      } catch (NumberFormatException e) {
+        throw HttpError.badRequest("invalid Content-Length: " + lenHeader);
+      }
+    }
+    if (declared > options.maxBodyBytes()) {
+      throw new HttpError(413, "request body of " + declared + " bytes exceeds the limit of " + options.maxBodyBytes());
+    }
+    // Shed load before parsing the body: under overload, refusing must stay cheap. The body is
+    // still read (not parsed), so that the connection stays usable and the client sees the 503.
+    if (s.executor.metrics().queueDepth() >= s.executor.options().queueCapacity()) {
+      s.shed.incrementAndGet();
+      if (declared >= 0) {
+        ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
+      }
+      throw new HttpError(503, "overloaded: queue full (" + s.executor.options().queueCapacity()
+          + " requests waiting); retry later");
+    }
+    // Charge the budget before reading: at most maxInflightBodyBytes are held in requests at once.
+    int charge = (int) (declared >= 0 ? declared : options.maxBodyBytes());
+    if (!bodyBudget.tryAcquire(charge)) {
+      throw new HttpError(503, "server is busy reading other requests; retry");
+    }
+    Parsed parsed;
+    try {
+      String text = readBody(ex.getRequestBody(), charge);
+      try {
+        json = Json.parse(text);
+      } catch (Json.JsonException e) {
+        throw HttpError.badRequest("malformed JSON: " + e.getMessage());
+      }
+      parsed = new Parsed(InferCodec.parse(json, s.model.spec()));
+    } finally {
+      bodyBudget.release(charge);
+    }
+    SequenceResult[] results = run(s, parsed.p);
+    return send(ex, 200, InferCodec.response(s.name, s.model.spec(), parsed.p, results));
+  }
+
+  /** Wrapper so the parsed request outlives the body's budget scope. */
+  private record Parsed(InferCodec.Parsed p) {
+  }
+
+  private String readBody(InputStream in, int limit) throws IOException, HttpError {
+    byte[] buf = new byte[Math.min(limit, 1 << 16) + 1];
+    int n = 0;
+    while (true) {
+      if (n == buf.length) {
+        if (n > limit) {
+          throw new HttpError(413, "request body exceeds the limit of " + options.maxBodyBytes() + " bytes");
+        }
+        buf = java.util.Arrays.copyOf(buf, (int) Math.min((long) limit + 1, 2L * n));
+      }
+      int r = in.read(buf, n, buf.length - n);
+      if (r < 0) {
+        break;
+      }
+      n += r;
+      if (n > limit) {
+        throw new HttpError(413, "request body exceeds the limit of " + options.maxBodyBytes() + " bytes");
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(buf, 0, n)).toString();
+    } catch (CharacterCodingException e) {
+      throw HttpError.badRequest("request body is not valid UTF-8");
+    }
+  }
+
+  /** Submits every sequence of the request to the model's executor and waits for all of them. */
+  private SequenceResult[] run(Served s, InferCodec.Parsed p) throws HttpError {
+    Duration timeout = Duration.ofMillis(options.timeoutMillis());
+    List<CompletableFuture<SequenceResult>> fs = new ArrayList<>(p.batch());
+    try {
+      for (int b = 0; b < p.batch(); b++) {
+        fs.add(s.executor.submit(p.xs()[b], p.h0s()[b], p.c0s()[b], timeout));
+      }
+    } catch (QueueFullException e) {
+      fs.forEach(f -> f.cancel(false));
+      throw new HttpError(503, "overloaded: " + e.getMessage());
+    } catch (ExecutorClosedException e) {
+      fs.forEach(f -> f.cancel(false));
+      throw new HttpError(503, "server is shutting down");
+    } catch (IllegalArgumentException e) {
+      fs.forEach(f -> f.cancel(false));
+      throw HttpError.badRequest(e.getMessage());
+    }
+    SequenceResult[] out = new SequenceResult[fs.size()];
+    // The deadline bounds the queue wait; the extra time bounds one batch's compute.
+    long waitNanos = TimeUnit.MILLISECONDS.toNanos(2 * options.timeoutMillis());
+    long until = System.nanoTime() + waitNanos;
+    for (int b = 0; b < out.length; b++) {
+      try {
+        out[b] = fs.get(b).get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException e) {
+        fs.forEach(f -> f.cancel(false));
+        Throwable c = e.getCause();
+        if (c instanceof DeadlineExceededException) {
+          throw new HttpError(503, "overloaded: " + c.getMessage());
+        }
+        if (c instanceof ExecutorClosedException) {
+          throw new HttpError(503, "server is shutting down");
+        }
+        throw new IllegalStateException("inference failed: " + c, c);
+      } catch (TimeoutException | CancellationException e) {
+        fs.forEach(f -> f.cancel(false));
+        throw new HttpError(503, "timed out after " + options.timeoutMillis() + " ms");
+      } catch (InterruptedException e) {
+        fs.forEach(f -> f.cancel(false));
+        Thread.currentThread().interrupt();
+        throw new HttpError(503, "server is shutting down");
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ responses
+
+  private static Map<String, Object> error(String message) {
+    return Map.of("error", message);
+  }
+
+  private static int send(HttpExchange ex, int status, Object body) throws IOException {
+    byte[] b = Json.write(body).getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", JSON);
+    if (ex.getRequestMethod().equals("HEAD")) {
+      ex.sendResponseHeaders(status, -1);
+      return status;
+    }
+    ex.sendResponseHeaders(status, b.length);
+    try (OutputStream os = ex.getResponseBody()) {
+      os.write(b);
+    }
+    return status;
+  }
+}

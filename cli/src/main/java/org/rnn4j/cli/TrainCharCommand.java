@@ -64,7 +64,7 @@ final class TrainCharCommand implements Callable<Integer> {
   @Option(names = "--minutes", defaultValue = "0", description = "Stop (and save) after this many minutes; 0 = no limit.")
   double minutes;
 
-  @Option(names = "--lr", defaultValue = "0.002", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "0.005", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
   double lr;
 
   @Option(names = "--clip", defaultValue = "5", description = "Global gradient-norm clip; 0 = none (default: ${DEFAULT-VALUE}).")

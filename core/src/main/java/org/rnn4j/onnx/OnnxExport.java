@@ -32,8 +32,8 @@ import org.rnn4j.ModelWeights;
  *       concatenated: PyTorch's / rnn4j's {@code h_n} / {@code c_n} order).
  * </ul>
  *
- * <p>No {@code sequence_lens} or initial-state inputs: every row runs all S steps from zero
- * states. LSTM projections ({@code proj_size}), the Jordan cell and residual connections have no
+ * <p>No {@code sequence_lens}: every row runs all S steps; from zero states unless
+ * {@link #toBytes(ModelWeights, boolean)} adds the {@code initial_h} / {@code initial_c} inputs. LSTM projections ({@code proj_size}), the Jordan cell and residual connections have no
  * ONNX operator equivalent and are refused.
  */
 public final class OnnxExport {
@@ -89,6 +89,18 @@ public final class OnnxExport {
    * @throws IllegalArgumentException when the model has no ONNX equivalent (see {@link #unsupportedReason})
    */
   public static byte[] toBytes(ModelWeights weights) {
+    return toBytes(weights, false);
+  }
+
+  /**
+   * The serialized ONNX ModelProto; with {@code stateInputs}, the graph also takes
+   * {@code initial_h} (and, for LSTM, {@code initial_c}) {@code [L·D, N, H]} in {@code h_n} order,
+   * each layer's part sliced out for its node, so that a caller can carry state between calls
+   * (streaming).
+   *
+   * @throws IllegalArgumentException when the model has no ONNX equivalent (see {@link #unsupportedReason})
+   */
+  public static byte[] toBytes(ModelWeights weights, boolean stateInputs) {
     ModelSpec spec = weights.spec();
     String why = unsupportedReason(spec);
     if (why != null) {
@@ -132,9 +144,19 @@ public final class OnnxExport {
       inits.add(ProtoWriter.floatTensor("R" + suffix, r, d, g * h, h));
       inits.add(ProtoWriter.floatTensor("B" + suffix, b, d, 2 * g * h));
       List<String> inputs = new ArrayList<>(List.of(x, "W" + suffix, "R" + suffix, "B" + suffix));
+      if (stateInputs) {
+        inputs.add("");
+        inputs.add(stateSlice("initial_h", k, d, layers, nodes, inits));
+        if (spec.cell() == CellType.LSTM) {
+          inputs.add(stateSlice("initial_c", k, d, layers, nodes, inits));
+        }
+      }
       if (p != null) {
         inits.add(ProtoWriter.floatTensor("P" + suffix, p, d, 3 * h));
-        inputs.addAll(List.of("", "", "", "P" + suffix));
+        while (inputs.size() < 7) {
+          inputs.add("");
+        }
+        inputs.add("P" + suffix);
       }
       String yName = "Y4" + suffix;
       String yhName = layers == 1 ? "Y_h" : "Y_h" + suffix;
@@ -180,6 +202,12 @@ public final class OnnxExport {
     }
     graph.string(10, spec.toString());
     graph.message(11, ProtoWriter.valueInfo("X", ProtoWriter.FLOAT, "S", "N", spec.inputSize()));
+    if (stateInputs) {
+      graph.message(11, ProtoWriter.valueInfo("initial_h", ProtoWriter.FLOAT, layers * d, "N", h));
+      if (spec.cell() == CellType.LSTM) {
+        graph.message(11, ProtoWriter.valueInfo("initial_c", ProtoWriter.FLOAT, layers * d, "N", h));
+      }
+    }
     graph.message(12, ProtoWriter.valueInfo("Y", ProtoWriter.FLOAT, "S", "N", d * h));
     graph.message(12, ProtoWriter.valueInfo("Y_h", ProtoWriter.FLOAT, layers * d, "N", h));
     if (spec.cell() == CellType.LSTM) {
@@ -187,6 +215,25 @@ public final class OnnxExport {
     }
     return new ProtoWriter().varint(1, IR_VERSION).string(2, "rnn4j").string(3, "0.1.0-SNAPSHOT")
         .message(7, graph).message(8, new ProtoWriter().string(1, "").varint(2, OPSET)).toBytes();
+  }
+
+  /** Layer k's rows [k·D, (k+1)·D) of a state input: the input itself for one layer, else a Slice. */
+  private static String stateSlice(String input, int k, int d, int layers, List<ProtoWriter> nodes,
+      List<ProtoWriter> inits) {
+    if (layers == 1) {
+      return input;
+    }
+    String out = input + "_l" + k;
+    if (input.equals("initial_h")) { // initial_c's slice reuses these
+      if (k == 0) {
+        inits.add(ProtoWriter.longTensor("state_axis", new long[] {0}, 1));
+      }
+      inits.add(ProtoWriter.longTensor("state_start_l" + k, new long[] {(long) k * d}, 1));
+      inits.add(ProtoWriter.longTensor("state_end_l" + k, new long[] {(long) (k + 1) * d}, 1));
+    }
+    nodes.add(ProtoWriter.node("Slice", "slice_" + out,
+        new String[] {input, "state_start_l" + k, "state_end_l" + k, "state_axis"}, new String[] {out}));
+    return out;
   }
 
   private static String opType(CellType cell) {

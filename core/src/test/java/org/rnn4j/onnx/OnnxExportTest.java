@@ -89,6 +89,42 @@ class OnnxExportTest {
     }
   }
 
+  static Stream<ModelSpec> withStates() {
+    return Stream.of(ModelSpec.of(CellType.LSTM, 4, 5, 1, false), ModelSpec.of(CellType.LSTM, 3, 4, 2, true),
+        ModelSpec.builder(CellType.LSTM, 3, 4).peepholes(true).numLayers(2).build(),
+        ModelSpec.of(CellType.GRU, 3, 4, 3, false), ModelSpec.of(CellType.RNN_TANH, 3, 4, 1, true));
+  }
+
+  @ParameterizedTest
+  @MethodSource("withStates")
+  void stateInputsCarryInitialStates(ModelSpec spec) throws Exception {
+    ModelWeights w = ModelWeights.random(spec, 3);
+    int steps = 4;
+    int batch = 2;
+    int ld = spec.numLayers() * spec.directions();
+    float[] x = RandomModels.gaussian(steps * batch * spec.inputSize(), 1.0, 5);
+    float[] h0 = RandomModels.gaussian(ld * batch * spec.hiddenSize(), 0.5, 6);
+    float[] c0 = RandomModels.gaussian(ld * batch * spec.hiddenSize(), 0.5, 7);
+    SequenceBatch in = SequenceBatch.seqFirst(x, steps, batch, spec.inputSize()).withH0(h0);
+    ForwardResult expected;
+    try (Model m = Model.of(w, SCALAR)) {
+      expected = m.forward(spec.hasCellState() ? in.withC0(c0) : in);
+    }
+    try (OnnxModel onnx = OnnxModel.load(OnnxExport.toBytes(w, true), "states.onnx", SCALAR)) {
+      Map<String, Tensor> given = new java.util.HashMap<>(Map.of("X", Tensor.ofFloats(x, steps, batch,
+          spec.inputSize()), "initial_h", Tensor.ofFloats(h0, ld, batch, spec.hiddenSize())));
+      if (spec.hasCellState()) {
+        given.put("initial_c", Tensor.ofFloats(c0, ld, batch, spec.hiddenSize()));
+      }
+      Map<String, Tensor> out = onnx.run(given);
+      Tolerance.assertClose("Y", expected.output().data(), out.get("Y").floats(), 1e-6, 1e-5);
+      Tolerance.assertClose("Y_h", expected.hN().data(), out.get("Y_h").floats(), 1e-6, 1e-5);
+      if (spec.hasCellState()) {
+        Tolerance.assertClose("Y_c", expected.cN().data(), out.get("Y_c").floats(), 1e-6, 1e-5);
+      }
+    }
+  }
+
   @Test
   void bytesAndFileAgree() throws Exception {
     ModelWeights w = ModelWeights.random(ModelSpec.of(CellType.GRU, 3, 4, 1, false), 1);

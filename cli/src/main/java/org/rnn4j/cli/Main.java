@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     description = "Recurrent neural networks (LSTM, GRU, RNN) on the JVM.",
     subcommands = {InfoCommand.class, RunCommand.class, GradCommand.class, ConformanceCommand.class,
         TrainCharCommand.class, GenerateCommand.class, ExplainCommand.class, ServeCommand.class,
-        LoadtestCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        LoadtestCommand.class, BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec

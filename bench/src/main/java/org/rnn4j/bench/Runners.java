@@ -1,0 +1,114 @@
+package org.rnn4j.bench;
+
+import java.util.List;
+import org.rnn4j.Model;
+import org.rnn4j.ModelWeights;
+import org.rnn4j.SequenceBatch;
+import org.rnn4j.backend.BackendRegistry;
+import org.rnn4j.spi.Backend;
+
+/** Creates the implementations by name and checks them against the scalar reference. */
+public final class Runners {
+  /** Every implementation the suite knows: the rnn4j backends, then the peers. */
+  public static final List<String> ALL = List.of("scalar", "simd", "blas", "native", "ort", "newcomer");
+  /** Largest max |difference| from the scalar reference an implementation may show before timing. */
+  public static final double TOLERANCE = 1e-4;
+
+  private Runners() {
+  }
+
+  /**
+   * Sets the thread counts every implementation reads: rnn4j.threads, rnn4j.simd.threads and
+   * rnn4j.blas.threads (ONNX Runtime's intra-op threads are passed to its session). Must run before
+   * the backend registry is first used in this JVM (JMH: in a fresh fork's setup).
+   */
+  public static void applyThreads(int threads) {
+    String t = Integer.toString(threads);
+    System.setProperty("rnn4j.threads", t);
+    System.setProperty("rnn4j.simd.threads", t);
+    System.setProperty("rnn4j.blas.threads", t);
+  }
+
+  public static Runner create(String impl, ModelWeights weights, int threads) throws Runner.Unavailable {
+    return switch (impl) {
+      case "ort" -> OrtRunner.create(weights, threads);
+      case "newcomer" -> new NewcomerRnn(weights);
+      default -> {
+        Backend b;
+        try {
+          b = BackendRegistry.getDefault().get(impl);
+        } catch (RuntimeException e) { // unknown or unavailable backend
+          throw new Runner.Unavailable(e.getMessage(), e);
+        }
+        yield new Rnn4jRunner(weights, b);
+      }
+    };
+  }
+
+  /** The configuration of the correctness check: at most 8 steps and 3 rows of the real one. */
+  static BenchConfig checkConfig(BenchConfig c) {
+    return c.withSteps(Math.min(c.steps(), 8)).withBatch(Math.min(c.batch(), 3));
+  }
+
+  /**
+   * The max |difference| of {@code r}'s y from the scalar backend's on a short input of the same
+   * model; throws when it exceeds {@link #TOLERANCE} (or is NaN).
+   */
+  public static double check(String impl, Runner r, BenchConfig c, ModelWeights weights) {
+    BenchConfig k = checkConfig(c);
+    float[] x = k.inputData();
+    float[] expected;
+    try (Model m = Model.of(weights, BackendRegistry.getDefault().get("scalar"))) {
+      expected = m.forward(SequenceBatch.seqFirst(x, k.steps(), k.batch(), k.input())).output().data();
+    }
+    float[] actual = r.output(x, k.steps(), k.batch());
+    double d = maxAbsDiff(expected, actual);
+    if (!(d <= TOLERANCE)) {
+      throw new IllegalStateException(impl + " disagrees with the scalar reference on " + k.id()
+          + ": max |difference| " + d + " > " + TOLERANCE);
+    }
+    return d;
+  }
+
+  /**
+   * The streaming check: three steps of {@code impl}'s stepper against the scalar sequence call
+   * over the same three steps; the stepper is reset afterwards.
+   */
+  public static double checkStepper(String impl, Runner.Stepper s, BenchConfig c, ModelWeights weights) {
+    BenchConfig k = c.withSteps(3);
+    float[] x = k.inputData();
+    float[] expected;
+    try (Model m = Model.of(weights, BackendRegistry.getDefault().get("scalar"))) {
+      expected = m.forward(SequenceBatch.seqFirst(x, k.steps(), k.batch(), k.input())).output().data();
+    }
+    int perStepIn = k.batch() * k.input();
+    int perStepOut = k.batch() * k.outputWidth();
+    float[] actual = new float[expected.length];
+    for (int t = 0; t < k.steps(); t++) {
+      float[] xt = new float[perStepIn];
+      System.arraycopy(x, t * perStepIn, xt, 0, perStepIn);
+      System.arraycopy(s.step(xt), 0, actual, t * perStepOut, perStepOut);
+    }
+    s.reset();
+    double d = maxAbsDiff(expected, actual);
+    if (!(d <= TOLERANCE)) {
+      throw new IllegalStateException(impl + " streaming disagrees with the scalar reference on " + k.id()
+          + ": max |difference| " + d + " > " + TOLERANCE);
+    }
+    return d;
+  }
+
+  static double maxAbsDiff(float[] a, float[] b) {
+    if (a.length != b.length) {
+      return Double.NaN;
+    }
+    double m = 0;
+    for (int i = 0; i < a.length; i++) {
+      double d = Math.abs((double) a[i] - b[i]);
+      if (!(d <= m)) {
+        m = d; // NaN propagates
+      }
+    }
+    return m;
+  }
+}

@@ -18,6 +18,7 @@ final class LineChartSvg {
   private final String xLabel;
   private final String yLabel;
   private final List<Series> series = new ArrayList<>();
+  private String[] categories;
 
   LineChartSvg(String title, String xLabel, String yLabel) {
     this.title = title;
@@ -27,6 +28,15 @@ final class LineChartSvg {
 
   LineChartSvg add(String name, String color, List<double[]> points) {
     series.add(new Series(name, color, points));
+    return this;
+  }
+
+  /**
+   * Labels the x axis with these names at x = 0, 1, 2, … instead of numbers (the symbols of a
+   * sequence a neuron reads).
+   */
+  LineChartSvg categories(String[] names) {
+    this.categories = names.clone();
     return this;
   }
 
@@ -76,10 +86,23 @@ final class LineChartSvg {
       svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
           + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", left, left + pw, y, y, left - 6, y + 4,
           tick(v)));
-      double xv = minX + (maxX - minX) * i / 5;
-      double x = left + pw * i / 5;
-      svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>%n", x,
-          top + ph + 18, tick(xv)));
+      if (categories == null) {
+        double xv = minX + (maxX - minX) * i / 5;
+        double x = left + pw * i / 5;
+        svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>%n", x,
+            top + ph + 18, tick(xv)));
+      }
+    }
+    if (categories != null) {
+      for (int i = 0; i < categories.length; i++) {
+        if (i < minX || i > maxX) {
+          continue;
+        }
+        double x = left + pw * (i - minX) / (maxX - minX);
+        svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
+            + "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"monospace\">%s</text>%n", x, x, top,
+            top + ph, x, top + ph + 18, esc(categories[i])));
+      }
     }
     svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
         + "stroke=\"#333\"/>%n", left, top, pw, ph));

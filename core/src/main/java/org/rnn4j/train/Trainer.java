@@ -24,8 +24,8 @@ import org.rnn4j.spi.Backend;
 
 /**
  * Trains a recurrent model with a linear head by backpropagation through time: forward with
- * {@link Model#record}, loss (softmax cross-entropy or mean squared error, masked by lengths),
- * backward, optional gradient clipping, then an {@link Optimizer} step.
+ * {@link Model#record}, loss (softmax cross-entropy or mean squared error, masked by lengths and
+ * {@link Targets#IGNORE}), backward, optional gradient clipping, then an {@link Optimizer} step.
  *
  * <p>Truncated BPTT: pass {@link StepResult#hN()} / {@link StepResult#cN()} of one chunk as the
  * next chunk's h0 / c0; the gradient stops at the chunk border because initial states are inputs.
@@ -156,7 +156,7 @@ public final class Trainer {
       float[] b = params.get(LinearHead.BIAS);
       float[] out = head.forward(w, b, y, rows);
       float[] dOut = new float[out.length];
-      double loss = switch (targets.kind) {
+      double loss = rows.length == 0 ? 0 : switch (targets.kind) {
         case CLASS_PER_STEP, CLASS_PER_SEQUENCE -> Losses.softmaxCrossEntropy(out, head.outputs(),
             classesFor(in, targets, rows), dOut);
         case VALUES_PER_STEP -> Losses.meanSquaredError(out, valuesFor(in, targets, rows), dOut);
@@ -203,9 +203,14 @@ public final class Trainer {
         rows.add(index(in, last, b));
       }
     } else {
+      boolean masked = t.kind == Targets.Kind.CLASS_PER_STEP;
+      if (masked && t.classes.length != steps * batch) {
+        throw new IllegalArgumentException("targets: expected a class per step and row (" + steps * batch
+            + "), got " + t.classes.length);
+      }
       for (int t2 = 0; t2 < steps; t2++) {
         for (int b = 0; b < batch; b++) {
-          if (lengths == null || t2 < lengths[b]) {
+          if ((lengths == null || t2 < lengths[b]) && !(masked && t.classes[index(in, t2, b)] == Targets.IGNORE)) {
             rows.add(index(in, t2, b));
           }
         }

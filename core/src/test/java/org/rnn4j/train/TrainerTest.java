@@ -170,4 +170,56 @@ class TrainerTest {
     }
     assertTrue(last < firstLoss / 5, "loss " + firstLoss + " -> " + last);
   }
+
+  @Test
+  void ignoredStepsCountAsIfTheSequenceEndedBeforeThem() {
+    // Batch of 2 over 5 steps; row 0's last 2 steps and row 1's last step are IGNORE. One training
+    // step must give exactly the parameters of a step on the same rows cut to lengths {3, 4}.
+    SplittableRandom rnd = new SplittableRandom(11);
+    float[] x = new float[5 * 2];
+    int[] classes = new int[5 * 2];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+      classes[i] = rnd.nextInt(2);
+    }
+    int[] masked = classes.clone();
+    masked[3 * 2] = Targets.IGNORE;
+    masked[4 * 2] = Targets.IGNORE;
+    masked[4 * 2 + 1] = Targets.IGNORE;
+    Trainer a = trainer(8);
+    Trainer b = trainer(8);
+    double la = a.step(SequenceBatch.seqFirst(x, 5, 2, 1), Targets.classPerStep(masked)).loss();
+    double lb = b.step(SequenceBatch.seqFirst(x, 5, 2, 1).withLengths(new int[] {3, 4}),
+        Targets.classPerStep(classes)).loss();
+    assertEquals(lb, la, 1e-9);
+    Map<String, float[]> pa = a.parameters();
+    Map<String, float[]> pb = b.parameters();
+    assertEquals(pb.keySet(), pa.keySet());
+    for (String n : pa.keySet()) {
+      assertArrayEquals(pb.get(n), pa.get(n), 1e-7f, n);
+    }
+  }
+
+  @Test
+  void allStepsIgnoredGiveZeroLossAndChangeNothing() {
+    Trainer t = trainer(9);
+    Map<String, float[]> before = t.parameters();
+    int[] none = new int[4 * 3];
+    java.util.Arrays.fill(none, Targets.IGNORE);
+    Trainer.StepResult r = t.step(SequenceBatch.seqFirst(new float[4 * 3], 4, 3, 1), Targets.classPerStep(none));
+    assertEquals(0.0, r.loss());
+    assertEquals(0.0, r.gradientNorm());
+    for (Map.Entry<String, float[]> e : t.parameters().entrySet()) {
+      assertArrayEquals(before.get(e.getKey()), e.getValue(), e.getKey());
+    }
+  }
+
+  @Test
+  void negativeClassesOtherThanIgnoreAreRejected() {
+    Trainer t = trainer(10);
+    int[] bad = {0, -2, 1, 0};
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> t.step(SequenceBatch.seqFirst(new float[4], 4, 1, 1), Targets.classPerStep(bad)));
+    assertTrue(e.getMessage().contains("-2"), e.getMessage());
+  }
 }

@@ -26,6 +26,8 @@ public final class Main implements Runnable {
   /** Builds the command line with rnn4j's error handling: one line on stderr, exit 1, no stack trace. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // Commands read "@FILE" themselves (explain --text @FILE); picocli must not expand it as an argument file.
+    cl.setExpandAtFiles(false);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
       err.println("rnn4j " + commandLine.getCommandName() + ": " + describe(ex));

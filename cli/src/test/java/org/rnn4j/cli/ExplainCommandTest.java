@@ -40,6 +40,17 @@ class ExplainCommandTest {
   }
 
   @Test
+  void textCanComeFromAFile() throws Exception {
+    Path model = trainTiny();
+    Path text = dir.resolve("in.txt");
+    Files.writeString(text, "if (a) {\n  b();\n}\n", StandardCharsets.UTF_8);
+    CliRunner r = CliRunner.run("explain", "--model", model.toString(), "--text", "@" + text, "--out",
+        dir.resolve("p.html").toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("(18 characters"), r.out());
+  }
+
+  @Test
   void unknownCharacterIsNamed() throws Exception {
     Path model = trainTiny();
     CliRunner r = CliRunner.run("explain", "--model", model.toString(), "--text", "x@", "--out",

@@ -46,8 +46,17 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed for weights and input (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--tour-minutes", defaultValue = "1", description = "Then train a small character model on "
+      + "rnn4j's sources for this long, sample from it and write a neuron-viewer page; 0 skips the tour "
+      + "(default: ${DEFAULT-VALUE}).")
+  double tourMinutes;
+
+  @Option(names = "--out", defaultValue = "rnn4j-demo", description = "Where the tour writes its files "
+      + "(default: ${DEFAULT-VALUE}).")
+  java.nio.file.Path outDir;
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     ModelSpec ms = ModelSpec.of(CellType.LSTM, inputSize, hidden, 2, true);
     ModelWeights weights = ModelWeights.random(ms, seed);
@@ -129,8 +138,59 @@ final class DemoCommand implements Callable<Integer> {
         + " second, Java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
         + " processors. For careful numbers use the JMH suite in bench/.");
     out.flush();
-    return failures == 0 ? 0 : 1;
+    if (failures > 0) {
+      return 1;
+    }
+    return tourMinutes > 0 ? tour(out) : 0;
   }
+
+  /** The rest of the tour: train-char for a minute, a sample, a neuron-viewer page. */
+  private int tour(PrintWriter out) throws Exception {
+    java.nio.file.Files.createDirectories(outDir);
+    String model = outDir.resolve("char-lstm.safetensors").toString();
+    String page = outDir.resolve("neurons.html").toString();
+    out.printf("%nNext: a character-level LSTM learns rnn4j's own Java sources for %s (train-char)...%n",
+        Progress.duration(tourMinutes * 60));
+    out.flush();
+    int rc = sub("train-char", "--out", model, "--hidden", "128", "--layers", "2", "--seq", "64", "--batch", "32",
+        "--minutes", Double.toString(tourMinutes), "--steps", "100000", "--eval-every", "50", "--save-every", "100",
+        "--val-chars", "5000");
+    if (rc != 0) {
+      return rc;
+    }
+    out.printf("%nA sample from it (generate --temperature 0.7):%n");
+    out.flush();
+    rc = sub("generate", "--model", model, "--prime", "  public ", "--length", "300", "--temperature", "0.7");
+    if (rc != 0) {
+      return rc;
+    }
+    out.printf("%nIts neurons reading a piece of Model.java (explain):%n");
+    out.flush();
+    rc = sub("explain", "--model", model, "--text", TOUR_TEXT, "--out", page, "--series", "cell");
+    out.printf("%nOpen %s in a browser; retrain longer with ./rnn4j train-char --out %s --resume --minutes 10%n",
+        page, model);
+    out.flush();
+    return rc;
+  }
+
+  private int sub(String... args) {
+    picocli.CommandLine cl = Main.commandLine();
+    cl.setOut(spec.commandLine().getOut());
+    cl.setErr(spec.commandLine().getErr());
+    return cl.execute(args);
+  }
+
+  private static final String TOUR_TEXT = """
+      /** Runs a batch of sequences, reusing {@code ws}; only the results are allocated. */
+      public ForwardResult forward(SequenceBatch in, Workspace ws) {
+        if (in.features() != spec.inputSize()) {
+          throw new IllegalArgumentException("x: " + in.features() + " features per step");
+        }
+        for (int layer = 0; layer < spec.numLayers(); layer++) {
+          input = out;
+        }
+      }
+      """;
 
   /** Multiply-adds of the input and recurrent products, ×2: 2·G·H·(I_k + Hout) per direction and layer. */
   static double flopsPerRowStep(ModelSpec ms) {

@@ -532,9 +532,10 @@ public final class BatchingExecutor implements AutoCloseable {
       }
       long now = System.nanoTime();
       for (Request<?> r : expired) {
-        if (r.future.completeExceptionally(new DeadlineExceededException((now - r.submitted) / 1000))) {
-          metrics.expired.incrementAndGet();
-        } else {
+        // Counted before completing, so that a caller who sees the failure sees it counted too.
+        metrics.expired.incrementAndGet();
+        if (!r.future.completeExceptionally(new DeadlineExceededException((now - r.submitted) / 1000))) {
+          metrics.expired.decrementAndGet();
           metrics.cancelled.incrementAndGet();
         }
       }
@@ -610,8 +611,10 @@ public final class BatchingExecutor implements AutoCloseable {
             System.arraycopy(cN, (slot * n + b) * hid, c, slot * hid, hid);
           }
         }
-        if (r.future.complete(new SequenceResult(out, h, c, r.steps, width))) {
-          metrics.completed.incrementAndGet();
+        // Counted before completing: a caller that has its result must already see it in the metrics.
+        metrics.completed.incrementAndGet();
+        if (!r.future.complete(new SequenceResult(out, h, c, r.steps, width))) {
+          metrics.completed.decrementAndGet();
         }
       }
     }
@@ -650,8 +653,9 @@ public final class BatchingExecutor implements AutoCloseable {
       }
       List<StepRequest> done = finishSteps();
       for (int r = 0; r < n; r++) {
-        if (done.get(r).future.complete(outs[r])) {
-          metrics.completed.incrementAndGet();
+        metrics.completed.incrementAndGet();
+        if (!done.get(r).future.complete(outs[r])) {
+          metrics.completed.decrementAndGet();
         }
       }
     }

@@ -35,8 +35,8 @@ final class ExperimentCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "0", description = "Training steps; 0 = the experiment's default.")
   long steps;
 
-  @Option(names = "--backend", description = "Backend to use (default: automatic selection).")
-  String backend;
+  @picocli.CommandLine.Mixin
+  Backends backend;
 
   @Override
   public Integer call() throws Exception {
@@ -48,7 +48,7 @@ final class ExperimentCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--steps must be >= 0, got " + steps);
     }
     PrintWriter pw = spec.commandLine().getOut();
-    Backend b = Backends.choose(backend);
+    Backend b = backend.choose();
     Path dir = out != null ? out : Path.of("experiments", name);
     Experiments.Outcome o = Experiments.run(name, new Experiments.Settings(seed, steps, dir, b, pw,
         Progress.isTerminal()));

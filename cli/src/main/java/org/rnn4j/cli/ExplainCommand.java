@@ -39,8 +39,8 @@ final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--neuron", defaultValue = "0", description = "Neuron shown first (default: ${DEFAULT-VALUE}).")
   int neuron;
 
-  @Option(names = "--backend", description = "Backend to use (default: automatic selection).")
-  String backend;
+  @picocli.CommandLine.Mixin
+  Backends backend;
 
   @Override
   public Integer call() throws Exception {
@@ -48,7 +48,7 @@ final class ExplainCommand implements Callable<Integer> {
     if (body.isEmpty()) {
       throw new IllegalArgumentException("--text is empty");
     }
-    Backend b = Backends.choose(backend);
+    Backend b = backend.choose();
     GenerateCommand.CharModel cm = GenerateCommand.CharModel.load(model, b);
     int[] ids;
     ActivationTrace trace;

@@ -40,15 +40,15 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--backend", description = "Backend to use (default: automatic selection).")
-  String backend;
+  @picocli.CommandLine.Mixin
+  Backends backend;
 
   @Override
   public Integer call() throws Exception {
     if (length < 0) {
       throw new IllegalArgumentException("--length must be >= 0, got " + length);
     }
-    Backend b = Backends.choose(backend);
+    Backend b = backend.choose();
     CharModel cm = CharModel.load(model, b);
     try (Model m = cm.model()) {
       Sampler sampler = new Sampler(temperature, topK, seed);

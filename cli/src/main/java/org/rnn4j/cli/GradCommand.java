@@ -40,15 +40,15 @@ final class GradCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, description = "Where to write the gradients (.safetensors).")
   Path output;
 
-  @Option(names = "--backend", description = "Backend to use (default: automatic selection).")
-  String backend;
+  @picocli.CommandLine.Mixin
+  Backends backend;
 
   @Option(names = "--batch-first", description = "x and dy are [B,T,·].")
   boolean batchFirst;
 
   @Override
   public Integer call() throws Exception {
-    Backend b = Backends.choose(backend);
+    Backend b = backend.choose();
     Gradients g;
     ModelSpec ms;
     try (Model m = Model.load(model, b)) {

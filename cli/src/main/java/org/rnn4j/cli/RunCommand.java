@@ -42,15 +42,15 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, description = "Where to write y, h_n, c_n (.safetensors).")
   Path output;
 
-  @Option(names = "--backend", description = "Backend to use (default: automatic selection).")
-  String backend;
+  @picocli.CommandLine.Mixin
+  Backends backend;
 
   @Option(names = "--batch-first", description = "x is [B,T,I] and y is [B,T,D*Hout].")
   boolean batchFirst;
 
   @Override
   public Integer call() throws Exception {
-    Backend b = Backends.choose(backend);
+    Backend b = backend.choose();
     if (OnnxModel.looksLikeOnnx(model)) {
       if (batchFirst) {
         throw new IllegalArgumentException("--batch-first does not apply to ONNX models (their nodes' layout "

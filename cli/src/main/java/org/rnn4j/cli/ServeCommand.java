@@ -59,12 +59,12 @@ final class ServeCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   long timeoutMillis = 30_000;
 
-  @Option(names = "--backend", description = "Backend to use (default: automatic selection).")
-  String backend;
+  @picocli.CommandLine.Mixin
+  Backends backend;
 
   @Override
   public Integer call() throws Exception {
-    Backend b = Backends.choose(backend);
+    Backend b = backend.choose();
     Map<String, Path> files = parseModels(models);
     ServerOptions opts = ServerOptions.defaults().withHost(host).withPort(port).withMaxBodyBytes(maxBodyBytes)
         .withMaxInflightBodyBytes(Math.max(256L << 20, 4L * maxBodyBytes)).withTimeoutMillis(timeoutMillis)

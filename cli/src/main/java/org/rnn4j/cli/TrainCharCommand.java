@@ -88,15 +88,15 @@ final class TrainCharCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue from --out and its optimizer file.")
   boolean resume;
 
-  @Option(names = "--backend", description = "Backend to use (default: automatic selection).")
-  String backend;
+  @picocli.CommandLine.Mixin
+  Backends backend;
 
   private volatile boolean interrupted;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter pw = spec.commandLine().getOut();
-    Backend b = Backends.choose(backend);
+    Backend b = backend.choose();
     CellType cellType = switch (cell.toLowerCase(java.util.Locale.ROOT)) {
       case "lstm" -> CellType.LSTM;
       case "gru" -> CellType.GRU;

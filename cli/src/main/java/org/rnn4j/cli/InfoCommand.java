@@ -24,6 +24,36 @@ final class InfoCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Describe this model file (.onnx graph or .safetensors RNN) instead.")
   Path model;
 
+  /**
+   * Which training kernels a backend brings itself: a backend that does not override the fused
+   * derivative kernels runs the scalar defaults for them (its GEMMs still speed up the rest).
+   */
+  static String training(org.rnn4j.spi.Kernels k) {
+    java.util.List<String> own = new java.util.ArrayList<>();
+    java.util.List<String> inherited = new java.util.ArrayList<>();
+    for (String m : new String[] {"gemmK", "lstmCellBackwardK", "gruCellBackwardK", "rnnCellBackwardK"}) {
+      (overrides(k.getClass(), m) ? own : inherited).add(m.substring(0, m.length() - 1));
+    }
+    if (inherited.isEmpty()) {
+      return "own GEMM and fused derivative kernels";
+    }
+    if (own.isEmpty()) {
+      return "the reference kernels";
+    }
+    return "own " + String.join(", ", own) + "; scalar fallback for " + String.join(", ", inherited);
+  }
+
+  private static boolean overrides(Class<?> c, String method) {
+    for (Class<?> k = c; k != null && k != org.rnn4j.spi.Kernels.class; k = k.getSuperclass()) {
+      for (java.lang.reflect.Method m : k.getDeclaredMethods()) {
+        if (m.getName().equals(method)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -44,6 +74,9 @@ final class InfoCommand implements Callable<Integer> {
       out.printf("  %-8s %-8d %-11s %s%n", e.name(), e.priority(), status, e.probe().reason());
       for (Map.Entry<String, String> d : e.probe().details().entrySet()) {
         out.printf("  %-8s %-8s %-11s   %s: %s%n", "", "", "", d.getKey(), d.getValue());
+      }
+      if (e.probe().available() && !e.disabled()) {
+        out.printf("  %-8s %-8s %-11s   training: %s%n", "", "", "", training(reg.get(e.name()).kernels()));
       }
     }
     out.println();

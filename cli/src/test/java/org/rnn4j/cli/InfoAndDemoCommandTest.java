@@ -15,6 +15,7 @@ class InfoAndDemoCommandTest {
     }
     assertTrue(r.out().contains("Selected: "), r.out());
     assertTrue(r.out().contains("processors"), r.out());
+    assertTrue(r.out().contains("training: the reference kernels"), r.out());
   }
 
   @Test

@@ -117,6 +117,7 @@ final class Backprop {
     float[] cPrev = dc == null ? null : new float[batch * hid];
     float[] direct = new float[batch * Math.max(hid, hOut)];
     float[] tmp = new float[batch * Math.max(hid, hOut)];
+    float[] gPeep = p.peep == null ? null : grad("weight_peep", layer, dir); // looked up once, not per step
     for (int i = steps - 1; i >= 0; i--) {
       int t = dir == 0 ? i : steps - 1 - i;
       int alive = tape.batchSizes[t];
@@ -146,7 +147,7 @@ final class Backprop {
           }
           k.lstmCellBackward(alive, hid, td.xproj, base * gh, td.hg, base * gh, p.bias, p.peep, p.fns, cPrev, 0,
               td.c, base * hid, dHt, 0, dc, 0, g.dX, base * gh,
-              p.peep == null ? null : grad("weight_peep", layer, dir));
+              gPeep);
           k.matmulPacked(alive, g.dX, base * gh, gh, wt.wHh, 0f, dh, 0, hOut);
         }
         case GRU -> {

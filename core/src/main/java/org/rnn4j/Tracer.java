@@ -29,12 +29,12 @@ final class Tracer {
           case LSTM -> {
             series.put("cell", td.c.clone());
             float[][] g = new float[4][steps * hid];
+            float[] pre = new float[4];
             for (int t = 0; t < steps; t++) {
               int prev = d == 0 ? t - 1 : t + 1;
               for (int j = 0; j < hid; j++) {
                 float cp = prev >= 0 && prev < steps ? td.c[prev * hid + j] : td.c0[j];
                 float cn = td.c[t * hid + j];
-                float[] pre = new float[4];
                 for (int k = 0; k < 4; k++) {
                   pre[k] = td.xproj[t * gh + k * hid + j] + td.hg[t * gh + k * hid + j] + p.bias[k * hid + j];
                 }

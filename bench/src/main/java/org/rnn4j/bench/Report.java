@@ -223,6 +223,10 @@ public final class Report {
         stepTable(s, config, step, stream);
       }
     }
+    List<Result> subnormal = of(results, "SubnormalBenchmark.forward");
+    if (!subnormal.isEmpty()) {
+      subnormalTable(s, subnormal);
+    }
     if (!sgemm.isEmpty() || !stream.isEmpty()) {
       ceilings(s, results);
     }
@@ -335,6 +339,35 @@ public final class Report {
           .append(" | ").append(fmt(flops / (r.ms() * 1e6), 2)).append(" | ").append(fmt(gbs, 1)).append(" | ")
           .append(bw == null ? "–" : fmt(100 * gbs / bw, 0) + "%").append(" | ").append(bytes(r.allocBytes()))
           .append(" | ").append(ratio(ortMs(step, config, r.threads()), r.ms())).append(" |\n");
+    }
+    s.append('\n');
+  }
+
+  private static void subnormalTable(StringBuilder s, List<Result> rows) {
+    s.append("### Subnormal numbers (`SubnormalBenchmark`, 1 thread)\n\n");
+    s.append("The same model with zero biases, once on a standard-normal input and once on that input × 1e-39, "
+        + "which keeps every gate product, state and output subnormal (the JVM cannot set flush-to-zero). "
+        + "A slowdown > 1 means subnormal arithmetic costs time.\n\n");
+    s.append("| configuration | impl | normal ms | subnormal ms | slowdown |\n|---|---|---:|---:|---:|\n");
+    for (String config : configs(rows)) {
+      for (String impl : Runners.ALL) {
+        Double normal = null;
+        Double tiny = null;
+        for (Result r : rows) {
+          if (r.config().equals(config) && r.impl().equals(impl)) {
+            if (r.param("data", "").equals("normal")) {
+              normal = r.ms();
+            } else if (r.param("data", "").equals("subnormal")) {
+              tiny = r.ms();
+            }
+          }
+        }
+        if (normal != null || tiny != null) {
+          s.append("| ").append(config).append(" | ").append(impl).append(" | ")
+              .append(normal == null ? "–" : fmt(normal, 3)).append(" | ").append(tiny == null ? "–" : fmt(tiny, 3))
+              .append(" | ").append(normal == null || tiny == null ? "–" : fmt(tiny / normal, 2) + "×").append(" |\n");
+        }
+      }
     }
     s.append('\n');
   }

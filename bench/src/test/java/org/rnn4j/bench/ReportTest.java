@@ -84,4 +84,22 @@ class ReportTest {
     Report.main(new String[] {"--out", md.toString(), json.toString()});
     assertEquals(text, Files.readString(md));
   }
+
+  @Test
+  void subnormalTablePairsNormalAndSubnormalTimesPerImplementation() throws IOException {
+    String json = "[" + subnormalRow("simd", "normal", 10.0) + "," + subnormalRow("simd", "subnormal", 12.5) + ","
+        + subnormalRow("ort", "normal", 8.0) + "]";
+    List<Report.Result> rs = new java.util.ArrayList<>(Report.read(sample()));
+    rs.addAll(Report.read(json));
+    String md = Report.markdown(rs, "Test run", List.of("jmh-sample.json"), "test machine");
+    assertTrue(md.contains("### Subnormal numbers (`SubnormalBenchmark`, 1 thread)"), md);
+    assertTrue(md.contains("| lstm_512_512_100_1 | simd | 10.000 | 12.500 | 1.25× |"), md);
+    assertTrue(md.contains("| lstm_512_512_100_1 | ort | 8.000 | – | – |"), md);
+  }
+
+  private static String subnormalRow(String impl, String data, double ms) {
+    return "{\"benchmark\":\"org.rnn4j.bench.SubnormalBenchmark.forward\",\"params\":{\"impl\":\"" + impl
+        + "\",\"data\":\"" + data + "\",\"config\":\"lstm_512_512_100_1\"},\"primaryMetric\":{\"score\":" + ms
+        + ",\"scoreError\":0.1,\"scoreUnit\":\"ms/op\"}}";
+  }
 }

@@ -48,6 +48,8 @@ import org.rnn4j.serving.SequenceResult;
 public final class InferenceServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("org.rnn4j.serve");
   private static final String JSON = "application/json";
+  /** The binary tensor data extension's header: length of the JSON part of a body. */
+  static final String BINARY_HEADER = "Inference-Header-Content-Length";
 
   /** A model and its executor. */
   record Served(String name, Model model, BatchingExecutor executor, AtomicLong shed) {
@@ -174,7 +176,7 @@ public final class InferenceServer implements AutoCloseable {
     }
     if (path.equals("/v2")) {
       requireGet(method);
-      return send(ex, 200, Map.of("name", "rnn4j", "version", "0.1.0-SNAPSHOT", "extensions", List.of()));
+      return send(ex, 200, Map.of("name", "rnn4j", "version", "0.1.0-SNAPSHOT", "extensions", List.of("binary_tensor_data")));
     }
     if (path.equals("/v2/health/live")) {
       requireGet(method);
@@ -297,25 +299,63 @@ public final class InferenceServer implements AutoCloseable {
     }
     Parsed parsed;
     try {
-      String text = readBody(ex.getRequestBody(), charge);
+      byte[] body = readBody(ex.getRequestBody(), charge);
+      int jsonLength = jsonHeaderLength(ex.getRequestHeaders().getFirst(BINARY_HEADER), body.length);
+      String text = utf8(body, jsonLength < 0 ? body.length : jsonLength);
       try {
         json = Json.parse(text);
       } catch (Json.JsonException e) {
-        throw HttpError.badRequest("malformed JSON: " + e.getMessage());
+        String hint = jsonLength < 0 && e.getMessage().startsWith("unexpected text after") ? " (binary tensor data "
+            + "after the JSON needs the " + BINARY_HEADER + " header)" : "";
+        throw HttpError.badRequest("malformed JSON: " + e.getMessage() + hint);
       }
-      parsed = new Parsed(InferCodec.parse(json, s.model.spec()));
+      ByteBuffer binary = jsonLength < 0 ? null : ByteBuffer.wrap(body, jsonLength, body.length - jsonLength);
+      parsed = new Parsed(InferCodec.parse(json, s.model.spec(), binary));
     } finally {
       bodyBudget.release(charge);
     }
     SequenceResult[] results = run(s, parsed.p);
-    return send(ex, 200, InferCodec.response(s.name, s.model.spec(), parsed.p, results));
+    InferCodec.Response r = InferCodec.response(s.name, s.model.spec(), parsed.p, results);
+    if (r.binary().isEmpty()) {
+      return send(ex, 200, r.json());
+    }
+    byte[] head = Json.write(r.json()).getBytes(StandardCharsets.UTF_8);
+    byte[] tail = InferCodec.bytes(r.binary());
+    ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+    ex.getResponseHeaders().set(BINARY_HEADER, Integer.toString(head.length));
+    ex.sendResponseHeaders(200, (long) head.length + tail.length);
+    try (OutputStream os = ex.getResponseBody()) {
+      os.write(head);
+      os.write(tail);
+    }
+    return 200;
+  }
+
+  /**
+   * The JSON part's length from the binary tensor data extension's header, or -1 without the
+   * header; 400 when it is not an integer within the body.
+   */
+  static int jsonHeaderLength(String header, int bodyLength) throws HttpError {
+    if (header == null) {
+      return -1;
+    }
+    long n;
+    try {
+      n = Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest(BINARY_HEADER + " must be a byte count, got \"" + header + "\"");
+    }
+    if (n < 0 || n > bodyLength) {
+      throw HttpError.badRequest(BINARY_HEADER + ": " + n + " is outside the body of " + bodyLength + " bytes");
+    }
+    return (int) n;
   }
 
   /** Wrapper so the parsed request outlives the body's budget scope. */
   private record Parsed(InferCodec.Parsed p) {
   }
 
-  private String readBody(InputStream in, int limit) throws IOException, HttpError {
+  private byte[] readBody(InputStream in, int limit) throws IOException, HttpError {
     byte[] buf = new byte[Math.min(limit, 1 << 16) + 1];
     int n = 0;
     while (true) {
@@ -334,9 +374,13 @@ public final class InferenceServer implements AutoCloseable {
         throw new HttpError(413, "request body exceeds the limit of " + options.maxBodyBytes() + " bytes");
       }
     }
+    return n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
+  }
+
+  private static String utf8(byte[] b, int n) throws HttpError {
     try {
       return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(buf, 0, n)).toString();
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, 0, n)).toString();
     } catch (CharacterCodingException e) {
       throw HttpError.badRequest("request body is not valid UTF-8");
     }

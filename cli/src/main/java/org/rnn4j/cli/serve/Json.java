@@ -205,7 +205,7 @@ public final class Json {
     if (isDigit(peek())) {
       throw new JsonException("invalid number (leading zero)", start);
     }
-    return Double.parseDouble(s.substring(start, pos));
+    return FloatText.parseDouble(s, start, pos);
   }
 
   private String string() throws JsonException {
@@ -378,14 +378,15 @@ public final class Json {
     return write(new StringBuilder(), v).toString();
   }
 
-  /** Shortest decimal that reads back as the same float; JSON has no NaN/Infinity, so those become null. */
+  /**
+   * At most 9 significant digits, which read back as the same float (see {@link FloatText});
+   * JSON has no NaN/Infinity, so those become null.
+   */
   private static void appendFloat(StringBuilder sb, float f) {
     if (!Float.isFinite(f)) {
       sb.append("null");
-    } else if (f == 0f) {
-      sb.append(Float.floatToRawIntBits(f) == 0 ? "0" : "-0.0");
     } else {
-      sb.append(f);
+      FloatText.append(sb, f);
     }
   }
 

@@ -34,7 +34,7 @@ public class ServingCostProbe {
     byte[] respBody = Json.write(resp).getBytes(StandardCharsets.UTF_8);
     System.out.printf("request body %d bytes, response body %d bytes%n", body.length, respBody.length);
     int reps = 200;
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 5; round++) {
       long t0 = System.nanoTime();
       long sink = 0;
       for (int r = 0; r < reps; r++) sink += Json.write(resp).getBytes(StandardCharsets.UTF_8).length;
@@ -49,6 +49,30 @@ public class ServingCostProbe {
       long t3 = System.nanoTime();
       System.out.printf("round %d: encode response %.2f ms, decode+parse request %.2f ms, encode request %.2f ms (%d)%n",
           round, (t1 - t0) / 1e6 / reps, (t2 - t1) / 1e6 / reps, (t3 - t2) / 1e6 / reps, sink & 1);
+    }
+    // Side by side: the JDK's shortest float text vs what the server writes now (org.rnn4j.cli.serve.Json).
+    for (int round = 0; round < 5; round++) {
+      long t0 = System.nanoTime();
+      StringBuilder sb = new StringBuilder(1 << 20);
+      for (int r = 0; r < 20; r++) {
+        sb.setLength(0);
+        for (float f : y) sb.append(f).append(',');
+      }
+      long t1 = System.nanoTime();
+      for (int r = 0; r < 20; r++) Json.write(y);
+      long t2 = System.nanoTime();
+      String text = Json.write(y);
+      long t3 = System.nanoTime();
+      for (int r = 0; r < 20; r++) Json.parse(text);
+      long t4 = System.nanoTime();
+      for (int r = 0; r < 20; r++) {
+        double acc = 0;
+        for (String part : text.substring(1, text.length() - 1).split(",")) acc += Double.parseDouble(part);
+        if (acc == 42) System.out.print("");
+      }
+      long t5 = System.nanoTime();
+      System.out.printf("per float: Float.toString %.0f ns, Json.write %.0f ns; Json.parse %.0f ns, split+Double.parseDouble %.0f ns%n",
+          (t1 - t0) / 20.0 / y.length, (t2 - t1) / 20.0 / y.length, (t4 - t3) / 20.0 / y.length, (t5 - t4) / 20.0 / y.length);
     }
     ModelSpec spec = ModelSpec.builder(CellType.LSTM, I, H).build();
     ModelWeights w = ModelWeights.random(spec, 42);

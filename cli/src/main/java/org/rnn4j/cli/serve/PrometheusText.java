@@ -13,6 +13,17 @@ final class PrometheusText {
 
   static String render(Collection<InferenceServer.Served> models, Map<Integer, AtomicLong> responses) {
     StringBuilder sb = new StringBuilder(4096);
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os && os.getProcessCpuTime() >= 0) {
+      help(sb, "process_cpu_seconds_total", "counter", "CPU time of the server process (all threads), seconds.");
+      sb.append("process_cpu_seconds_total ").append(os.getProcessCpuTime() / 1e9).append('\n');
+    }
+    java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean()
+        .getHeapMemoryUsage();
+    help(sb, "jvm_memory_used_bytes", "gauge", "Heap in use now (garbage included until the next collection).");
+    sb.append("jvm_memory_used_bytes{area=\"heap\"} ").append(heap.getUsed()).append('\n');
+    help(sb, "jvm_memory_max_bytes", "gauge", "Largest heap the JVM may use (-Xmx).");
+    sb.append("jvm_memory_max_bytes{area=\"heap\"} ").append(heap.getMax()).append('\n');
     help(sb, "rnn4j_queue_depth", "gauge", "Requests (sequences and stream steps) waiting for a worker.");
     for (InferenceServer.Served s : models) {
       sb.append("rnn4j_queue_depth{model=\"").append(s.name()).append("\"} ")

@@ -7,17 +7,35 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class FloatTextTest {
+  /** Through the server's own writer and reader, one float at a time (also checks the text is valid JSON). */
   private static void roundTrips(float f) throws Exception {
-    String s = FloatText.toString(f);
-    double viaParser = ((Json.Numbers) Json.parse("[" + s + "]")).values()[0];
+    String s = Json.write(new float[] {f});
+    double viaParser = ((Json.Numbers) Json.parse(s)).values()[0];
     assertEquals(Float.floatToRawIntBits(f), Float.floatToRawIntBits((float) viaParser), () -> f + " written as " + s);
-    assertEquals(Float.floatToRawIntBits(f), Float.floatToRawIntBits(Float.parseFloat(s)), () -> f + " as " + s);
+  }
+
+  @Test
+  void aLargeTensorOfRandomBitPatternsRoundTripsThroughJson() throws Exception {
+    SplittableRandom rnd = new SplittableRandom(12);
+    float[] f = new float[1 << 20];
+    for (int i = 0; i < f.length; i++) {
+      do {
+        f[i] = Float.intBitsToFloat(rnd.nextInt());
+      } while (!Float.isFinite(f[i]));
+    }
+    Json.Numbers n = (Json.Numbers) Json.parse(Json.write(f));
+    assertEquals(f.length, n.length());
+    for (int i = 0; i < f.length; i++) {
+      if (Float.floatToRawIntBits(f[i]) != Float.floatToRawIntBits((float) n.values()[i])) {
+        assertEquals(f[i], (float) n.values()[i], "element " + i);
+      }
+    }
   }
 
   @Test
   void everyRandomBitPatternReadsBackAsTheSameFloat() throws Exception {
     SplittableRandom rnd = new SplittableRandom(11);
-    for (int i = 0; i < 2_000_000; i++) {
+    for (int i = 0; i < 1_000_000; i++) {
       float f = Float.intBitsToFloat(rnd.nextInt());
       if (Float.isFinite(f)) {
         roundTrips(f);
@@ -43,25 +61,6 @@ class FloatTextTest {
     for (float f : new float[] {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE,
         -Float.MAX_VALUE, 0.1f, 1f / 3, 999999999f, 1e9f, 123456789f, 1e-5f, 1e-6f, 9.9999999e-6f}) {
       roundTrips(f);
-    }
-  }
-
-  @Test
-  void writesNineSignificantDigitsAtMostAndSimpleValuesSimply() {
-    assertEquals("0", FloatText.toString(0f));
-    assertEquals("-0.0", FloatText.toString(-0f));
-    assertEquals("1", FloatText.toString(1f));
-    assertEquals("-2.5", FloatText.toString(-2.5f));
-    assertEquals("0.1", FloatText.toString(0.1f));
-    assertEquals("100", FloatText.toString(100f));
-    assertEquals("0.00125", FloatText.toString(0.00125f));
-    assertEquals("1e10", FloatText.toString(1e10f));
-    assertEquals("1.40129846e-45", FloatText.toString(Float.MIN_VALUE));
-    SplittableRandom rnd = new SplittableRandom(3);
-    for (int i = 0; i < 100_000; i++) {
-      String s = FloatText.toString(Float.intBitsToFloat(rnd.nextInt() & 0x7f7fffff));
-      int digits = s.replaceAll("e.*", "").replaceAll("[^0-9]", "").replaceAll("^0+", "").length();
-      assertTrue(digits <= 9, s);
     }
   }
 

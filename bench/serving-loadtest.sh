@@ -35,7 +35,7 @@ BACKEND_ARGS=()
 [ -n "${BACKEND:-}" ] && BACKEND_ARGS=(--backend "$BACKEND")
 TAG="$PROTOCOL, ${BACKEND:-auto}"
 
-N=$(ls "$OUT"/server-*.log 2>/dev/null | wc -l)
+N=$(find "$OUT" -maxdepth 1 -name "server-*.log" | wc -l)
 run() { # label clients server-args...
   local label="$1" clients="$2"; shift 2
   N=$((N + 1))

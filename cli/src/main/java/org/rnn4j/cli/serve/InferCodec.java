@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.rnn4j.ModelSpec;
+import org.rnn4j.onnx.OnnxModel;
+import org.rnn4j.onnx.Tensor;
 import org.rnn4j.serving.SequenceResult;
 
 /**
@@ -34,8 +36,12 @@ final class InferCodec {
       float[][] c0s, Set<String> outputs, Set<String> binaryOutputs) {
   }
 
-  /** A response: its JSON part, and the raw bytes that follow it (binary outputs, in order; empty if none). */
-  record Response(Map<String, Object> json, List<float[]> binary) {
+  /** A response: its JSON part, and the raw data that follows it (binary outputs, float[] or long[], in order). */
+  record Response(Map<String, Object> json, List<Object> binary) {
+  }
+
+  /** A validated request for an ONNX graph: inputs by graph name, the outputs wanted and which of them as binary. */
+  record OnnxParsed(Object id, Map<String, Tensor> inputs, Set<String> outputs, Set<String> binaryOutputs) {
   }
 
   /** A tensor as the request gave it: data (JSON numbers) or floats (binary FP32). */
@@ -57,7 +63,8 @@ final class InferCodec {
    * Parses a request; binary is the part of the body after the JSON header (null without the
    * {@code Inference-Header-Content-Length} header), its position the start of the tensor bytes.
    */
-  static Parsed parse(Object json, ModelSpec spec, ByteBuffer binary) throws HttpError {
+  /** The request object, its fields checked; its id a string or absent. */
+  private static Map<?, ?> requestObject(Object json) throws HttpError {
     if (!(json instanceof Map<?, ?> body)) {
       throw HttpError.badRequest("request body must be a JSON object");
     }
@@ -70,18 +77,29 @@ final class InferCodec {
     if (id != null && !(id instanceof String)) {
       throw HttpError.badRequest("\"id\" must be a string");
     }
-    boolean binaryOut = false;
+    return body;
+  }
+
+  /** The request's parameters.binary_data_output (false when absent). */
+  private static boolean binaryOutputByDefault(Map<?, ?> body) throws HttpError {
     Object params = body.get("parameters");
-    if (params != null) {
-      if (!(params instanceof Map<?, ?> pm)) {
-        throw HttpError.badRequest("\"parameters\" must be an object");
-      }
-      Object bo = pm.get("binary_data_output");
-      if (bo != null && !(bo instanceof Boolean)) {
-        throw HttpError.badRequest("parameters.binary_data_output must be true or false");
-      }
-      binaryOut = Boolean.TRUE.equals(bo);
+    if (params == null) {
+      return false;
     }
+    if (!(params instanceof Map<?, ?> pm)) {
+      throw HttpError.badRequest("\"parameters\" must be an object");
+    }
+    Object bo = pm.get("binary_data_output");
+    if (bo != null && !(bo instanceof Boolean)) {
+      throw HttpError.badRequest("parameters.binary_data_output must be true or false");
+    }
+    return Boolean.TRUE.equals(bo);
+  }
+
+  static Parsed parse(Object json, ModelSpec spec, ByteBuffer binary) throws HttpError {
+    Map<?, ?> body = requestObject(json);
+    Object id = body.get("id");
+    boolean binaryOut = binaryOutputByDefault(body);
     ByteBuffer bin = binary == null ? null : binary.slice().order(ByteOrder.LITTLE_ENDIAN);
     Map<String, Input> inputs = new LinkedHashMap<>();
     for (Object o : list(body.get("inputs"), "\"inputs\"")) {
@@ -153,13 +171,106 @@ final class InferCodec {
           + "by any input's binary_data_size");
     }
     Set<String> binaryOutputs = new LinkedHashSet<>();
-    Set<String> wanted = outputs(body.get("outputs"), spec, binaryOut, binaryOutputs);
+    Set<String> wanted = outputs(body.get("outputs"), outputNames(spec), binaryOut, binaryOutputs);
     return new Parsed(id, batched, steps, batch, xs, lengths, h0s, c0s, wanted, binaryOutputs);
   }
 
-  private static Set<String> outputs(Object o, ModelSpec spec, boolean binaryByDefault, Set<String> binary)
+  /**
+   * A request for an ONNX graph: inputs named as the graph's, FP32 for float inputs, INT64 or
+   * INT32 for integer ones (JSON or binary data); shapes are checked by the graph when it runs.
+   */
+  static OnnxParsed parseOnnx(Object json, OnnxModel model, ByteBuffer binary) throws HttpError {
+    Map<?, ?> body = requestObject(json);
+    boolean binaryOut = binaryOutputByDefault(body);
+    ByteBuffer bin = binary == null ? null : binary.slice().order(ByteOrder.LITTLE_ENDIAN);
+    Map<String, OnnxModel.Port> ports = new LinkedHashMap<>();
+    for (OnnxModel.Port p : model.inputs()) {
+      ports.put(p.name(), p);
+    }
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    for (Object o : list(body.get("inputs"), "\"inputs\"")) {
+      Input in = input(o, bin);
+      OnnxModel.Port port = ports.get(in.name);
+      if (port == null) {
+        throw HttpError.badRequest("unknown input \"" + in.name + "\" (the graph's inputs are "
+            + String.join(", ", ports.keySet()) + ")");
+      }
+      if (inputs.containsKey(in.name)) {
+        throw HttpError.badRequest("input \"" + in.name + "\" given twice");
+      }
+      String want = v2Type(port.dataType());
+      boolean integer = in.datatype.equals("INT64") || in.datatype.equals("INT32");
+      if (!in.datatype.equals("FP32") && !integer) {
+        throw HttpError.badRequest(in.name + ": datatype must be FP32, INT64 or INT32, got " + in.datatype);
+      }
+      if (want != null && !(want.equals(in.datatype) || (integer && (want.equals("INT64") || want.equals("INT32"))))) {
+        throw HttpError.badRequest(in.name + ": datatype must be " + want + " (the graph declares "
+            + port.dataType() + "), got " + in.datatype);
+      }
+      int[] shape = new int[in.shape.length];
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = (int) in.shape[i];
+      }
+      if (integer) {
+        long[] l = new long[in.data.length];
+        for (int i = 0; i < l.length; i++) {
+          if (in.data[i] != Math.rint(in.data[i]) || Math.abs(in.data[i]) > 9.007199254740992E15) {
+            throw HttpError.badRequest(in.name + ": data[" + i + "] = " + Json.write(in.data[i]) + " is not an integer");
+          }
+          l[i] = (long) in.data[i];
+        }
+        inputs.put(in.name, Tensor.ofLongs(l, shape));
+      } else {
+        inputs.put(in.name, Tensor.ofFloats(floats(in), shape));
+      }
+    }
+    if (bin != null && bin.hasRemaining()) {
+      throw HttpError.badRequest("binary data: " + bin.remaining() + " bytes after the JSON header are not claimed "
+          + "by any input's binary_data_size");
+    }
+    List<String> known = new ArrayList<>();
+    for (OnnxModel.Port p : model.outputs()) {
+      known.add(p.name());
+    }
+    Set<String> binaryOutputs = new LinkedHashSet<>();
+    Set<String> wanted = outputs(body.get("outputs"), known, binaryOut, binaryOutputs);
+    return new OnnxParsed(body.get("id"), inputs, wanted, binaryOutputs);
+  }
+
+  /** The protocol's datatype for an ONNX element type, or null when it has none here. */
+  static String v2Type(String onnxType) {
+    return switch (onnxType) {
+      case "FLOAT" -> "FP32";
+      case "INT64" -> "INT64";
+      case "INT32" -> "INT32";
+      default -> null;
+    };
+  }
+
+  /** The graph's outputs the request asked for, as protocol tensors. */
+  static Response onnxResponse(String model, OnnxParsed p, Map<String, Tensor> results) {
+    List<Object> outs = new ArrayList<>();
+    List<Object> binary = new ArrayList<>();
+    for (Map.Entry<String, Tensor> e : results.entrySet()) {
+      if (!p.outputs().contains(e.getKey())) {
+        continue;
+      }
+      Tensor t = e.getValue();
+      outs.add(tensor(e.getKey(), t.isFloat() ? "FP32" : "INT64", t.shape(), t.isFloat() ? t.floats() : t.longs(),
+          p.binaryOutputs(), binary));
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("model_name", model);
+    r.put("model_version", "1");
+    if (p.id() != null) {
+      r.put("id", p.id());
+    }
+    r.put("outputs", outs);
+    return new Response(r, binary);
+  }
+
+  private static Set<String> outputs(Object o, List<String> known, boolean binaryByDefault, Set<String> binary)
       throws HttpError {
-    List<String> known = outputNames(spec);
     if (o == null) {
       if (binaryByDefault) {
         binary.addAll(known);
@@ -393,7 +504,7 @@ final class InferCodec {
     int width = spec.directions() * spec.outputWidth();
     int ld = spec.directionCount();
     List<Object> outs = new ArrayList<>();
-    List<float[]> binary = new ArrayList<>();
+    List<Object> binary = new ArrayList<>();
     if (p.outputs().contains("y")) {
       float[] y = new float[p.steps() * batch * width];
       for (int b = 0; b < batch; b++) {
@@ -420,22 +531,28 @@ final class InferCodec {
     return new Response(r, binary);
   }
 
-  /** The binary outputs as little-endian bytes, in order. */
-  static byte[] bytes(List<float[]> binary) {
-    int n = 0;
-    for (float[] f : binary) {
-      n += f.length;
+  /** The binary outputs (float[] as FP32, long[] as INT64) as little-endian bytes, in order. */
+  static byte[] bytes(List<Object> binary) {
+    long n = 0;
+    for (Object o : binary) {
+      n += o instanceof float[] f ? 4L * f.length : 8L * ((long[]) o).length;
     }
-    ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
-    for (float[] f : binary) {
-      b.asFloatBuffer().put(f);
-      b.position(b.position() + 4 * f.length);
+    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(n)).order(ByteOrder.LITTLE_ENDIAN);
+    for (Object o : binary) {
+      if (o instanceof float[] f) {
+        b.asFloatBuffer().put(f);
+        b.position(b.position() + 4 * f.length);
+      } else {
+        long[] l = (long[]) o;
+        b.asLongBuffer().put(l);
+        b.position(b.position() + 8 * l.length);
+      }
     }
     return b.array();
   }
 
   private static Map<String, Object> stateTensor(String name, Parsed p, int ld, int w, SequenceResult[] rs,
-      boolean hidden, List<float[]> binary) {
+      boolean hidden, List<Object> binary) {
     int batch = p.batch();
     float[] all = new float[ld * batch * w];
     for (int b = 0; b < batch; b++) {
@@ -447,13 +564,20 @@ final class InferCodec {
     return tensor(name, p.batched() ? new int[] {ld, batch, w} : new int[] {ld, w}, all, p, binary);
   }
 
-  private static Map<String, Object> tensor(String name, int[] shape, float[] data, Parsed p, List<float[]> binary) {
+  private static Map<String, Object> tensor(String name, int[] shape, float[] data, Parsed p, List<Object> binary) {
+    return tensor(name, "FP32", shape, data, p.binaryOutputs(), binary);
+  }
+
+  /** An output tensor; data (float[] or long[]) inline, or appended to binary when asked for. */
+  private static Map<String, Object> tensor(String name, String datatype, int[] shape, Object data,
+      Set<String> binaryOutputs, List<Object> binary) {
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("name", name);
-    t.put("datatype", "FP32");
+    t.put("datatype", datatype);
     t.put("shape", shape);
-    if (p.binaryOutputs().contains(name)) {
-      t.put("parameters", Map.of("binary_data_size", 4L * data.length));
+    if (binaryOutputs.contains(name)) {
+      long bytes = data instanceof float[] f ? 4L * f.length : 8L * ((long[]) data).length;
+      t.put("parameters", Map.of("binary_data_size", bytes));
       binary.add(data);
     } else {
       t.put("data", data);

@@ -24,9 +24,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.rnn4j.Model;
 import org.rnn4j.ModelSpec;
+import org.rnn4j.onnx.OnnxModel;
+import org.rnn4j.onnx.Tensor;
 import org.rnn4j.serving.BatchingExecutor;
 import org.rnn4j.serving.DeadlineExceededException;
 import org.rnn4j.serving.ExecutorClosedException;
@@ -44,6 +50,11 @@ import org.rnn4j.serving.SequenceResult;
  * {@code GET /metrics} (Prometheus text). Errors are JSON {@code {"error": "..."}}: 400 bad
  * request, 404 unknown route or model, 405 wrong method, 413 body too large, 503 overload (with
  * Retry-After) or shutting down. The models are not closed by {@link #close()}.
+ *
+ * <p>ONNX graphs are served unbatched: each request runs the whole graph ({@link OnnxModel#run})
+ * on one of a fixed number of worker threads behind a bounded queue (same capacity, deadline and
+ * 503 rules as the executor), because a graph's glue ops cannot be split into independent rows.
+ * Their tensors are named as the graph's inputs and outputs.
  */
 public final class InferenceServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("org.rnn4j.serve");
@@ -59,8 +70,14 @@ public final class InferenceServer implements AutoCloseable {
     }
   }
 
+  /** An ONNX graph, run unbatched by a fixed pool of workers behind a bounded queue. */
+  record OnnxServed(String name, OnnxModel model, ThreadPoolExecutor pool, AtomicLong completed, AtomicLong rejected,
+      AtomicLong expired, AtomicLong failed) {
+  }
+
   private final ServerOptions options;
   private final Map<String, Served> models = new LinkedHashMap<>();
+  private final Map<String, OnnxServed> graphs = new LinkedHashMap<>();
   private final HttpServer http;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   /** Body bytes being read or parsed now, in bytes; bounds the memory requests can take. */
@@ -68,17 +85,35 @@ public final class InferenceServer implements AutoCloseable {
   private final Map<Integer, AtomicLong> responses = new ConcurrentHashMap<>();
   private volatile boolean draining;
 
-  private InferenceServer(Map<String, Model> named, ServerOptions options) throws IOException {
+  private InferenceServer(Map<String, Model> named, Map<String, OnnxModel> onnx, ServerOptions options)
+      throws IOException {
     this.options = options;
     this.bodyBudget = new Semaphore((int) Math.min(Integer.MAX_VALUE, options.maxInflightBodyBytes()));
     for (Map.Entry<String, Model> e : named.entrySet()) {
       models.put(e.getKey(), new Served(e.getKey(), e.getValue(), new BatchingExecutor(e.getValue(),
           options.batching().withThreadName(options.batching().threadName() + "-" + e.getKey())), new AtomicLong()));
     }
+    for (Map.Entry<String, OnnxModel> e : onnx.entrySet()) {
+      if (models.containsKey(e.getKey())) {
+        throw new IllegalArgumentException("model name '" + e.getKey() + "' given twice");
+      }
+      String prefix = options.batching().threadName() + "-" + e.getKey() + "-onnx-";
+      AtomicInteger n = new AtomicInteger();
+      int workers = options.batching().workers();
+      ThreadPoolExecutor pool = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS,
+          new ArrayBlockingQueue<>(options.batching().queueCapacity()), r -> {
+            Thread t = new Thread(r, prefix + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+          });
+      graphs.put(e.getKey(), new OnnxServed(e.getKey(), e.getValue(), pool, new AtomicLong(), new AtomicLong(),
+          new AtomicLong(), new AtomicLong()));
+    }
     try {
       http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
     } catch (IOException | RuntimeException e) {
       models.values().forEach(s -> s.executor.shutdownNow());
+      graphs.values().forEach(g -> g.pool.shutdownNow());
       throw e;
     }
     http.setExecutor(threads);
@@ -87,10 +122,16 @@ public final class InferenceServer implements AutoCloseable {
 
   /** Starts serving the models (name → model); the models stay the caller's to close. */
   public static InferenceServer start(Map<String, Model> models, ServerOptions options) throws IOException {
-    if (models.isEmpty()) {
+    return start(models, Map.of(), options);
+  }
+
+  /** Starts serving rnn4j models (micro-batched) and ONNX graphs (unbatched); all stay the caller's to close. */
+  public static InferenceServer start(Map<String, Model> models, Map<String, OnnxModel> onnx, ServerOptions options)
+      throws IOException {
+    if (models.isEmpty() && onnx.isEmpty()) {
       throw new IllegalArgumentException("no models to serve");
     }
-    InferenceServer s = new InferenceServer(models, options);
+    InferenceServer s = new InferenceServer(models, onnx, options);
     s.http.start();
     return s;
   }
@@ -111,7 +152,18 @@ public final class InferenceServer implements AutoCloseable {
   public void close(Duration grace) {
     draining = true;
     models.values().forEach(s -> s.executor.shutdown());
+    graphs.values().forEach(g -> g.pool.shutdown());
     long deadline = System.nanoTime() + grace.toNanos();
+    for (OnnxServed g : graphs.values()) {
+      try {
+        if (!g.pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          g.pool.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        g.pool.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
     for (Served s : models.values()) {
       try {
         if (!s.executor.awaitTermination(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
@@ -168,7 +220,7 @@ public final class InferenceServer implements AutoCloseable {
     String method = ex.getRequestMethod();
     if (path.equals("/metrics")) {
       requireGet(method);
-      byte[] b = PrometheusText.render(models.values(), responses).getBytes(StandardCharsets.UTF_8);
+      byte[] b = PrometheusText.render(models.values(), graphs.values(), responses).getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
       ex.sendResponseHeaders(200, b.length);
       ex.getResponseBody().write(b);
@@ -195,8 +247,29 @@ public final class InferenceServer implements AutoCloseable {
         throw new HttpError(404, "no route " + path);
       }
       Served s = models.get(name);
-      if (s == null) {
-        throw new HttpError(404, "unknown model \"" + name + "\" (serving: " + String.join(", ", models.keySet()) + ")");
+      OnnxServed g = graphs.get(name);
+      if (s == null && g == null) {
+        List<String> all = new ArrayList<>(models.keySet());
+        all.addAll(graphs.keySet());
+        throw new HttpError(404, "unknown model \"" + name + "\" (serving: " + String.join(", ", all) + ")");
+      }
+      if (g != null) {
+        switch (action) {
+          case "" -> {
+            requireGet(method);
+            return send(ex, 200, metadata(g));
+          }
+          case "ready" -> {
+            requireGet(method);
+            return send(ex, draining ? 503 : 200, Map.of("name", name, "ready", !draining));
+          }
+          default -> {
+            if (!method.equals("POST")) {
+              throw new HttpError(405, "use POST for " + path);
+            }
+            return infer(ex, g);
+          }
+        }
       }
       switch (action) {
         case "" -> {
@@ -255,6 +328,40 @@ public final class InferenceServer implements AutoCloseable {
     return m;
   }
 
+  private Map<String, Object> metadata(OnnxServed g) {
+    List<Object> inputs = new ArrayList<>();
+    for (OnnxModel.Port p : g.model.inputs()) {
+      inputs.add(port(p));
+    }
+    List<Object> outputs = new ArrayList<>();
+    for (OnnxModel.Port p : g.model.outputs()) {
+      outputs.add(port(p));
+    }
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("backend", g.model.backend().name());
+    params.put("batching", "none: each request runs the whole graph (ONNX glue ops cannot be split by rows)");
+    params.put("workers", options.batching().workers());
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", g.name);
+    m.put("versions", List.of("1"));
+    m.put("platform", "onnx");
+    m.put("inputs", inputs);
+    m.put("outputs", outputs);
+    m.put("parameters", params);
+    return m;
+  }
+
+  /** An ONNX port: symbolic or unknown dimensions as -1; FP32/INT64/INT32 where the graph declares those. */
+  private static Map<String, Object> port(OnnxModel.Port p) {
+    long[] shape = p.shape() == null ? new long[] {-1} : new long[p.shape().size()];
+    for (int i = 0; p.shape() != null && i < shape.length; i++) {
+      String d = p.shape().get(i);
+      shape[i] = !d.isEmpty() && Character.isDigit(d.charAt(0)) ? Long.parseLong(d) : -1;
+    }
+    String type = InferCodec.v2Type(p.dataType());
+    return port(p.name(), type == null ? p.dataType() : type, shape);
+  }
+
   private static Map<String, Object> port(String name, String type, long... shape) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("name", name);
@@ -265,11 +372,21 @@ public final class InferenceServer implements AutoCloseable {
 
   // ------------------------------------------------------------------ inference
 
-  private int infer(HttpExchange ex, Served s) throws IOException, HttpError {
+  /** Parses a request (its JSON, and the binary part when the extension's header is there). */
+  @FunctionalInterface
+  private interface RequestParser<T> {
+    T parse(Object json, ByteBuffer binary) throws HttpError;
+  }
+
+  /**
+   * Reads and parses an infer request within the body budget; refuses at once (503, body read but
+   * not parsed) when queueFull says the model cannot take more.
+   */
+  private <T> T readRequest(HttpExchange ex, boolean queueFull, int capacity, AtomicLong shed,
+      RequestParser<T> parser) throws IOException, HttpError {
     if (draining) {
       throw new HttpError(503, "server is shutting down");
     }
-    Object json;
     String lenHeader = ex.getRequestHeaders().getFirst("Content-Length");
     long declared = -1;
     if (lenHeader != null) {
@@ -284,24 +401,23 @@ public final class InferenceServer implements AutoCloseable {
     }
     // Shed load before parsing the body: under overload, refusing must stay cheap. The body is
     // still read (not parsed), so that the connection stays usable and the client sees the 503.
-    if (s.executor.metrics().queueDepth() >= s.executor.options().queueCapacity()) {
-      s.shed.incrementAndGet();
+    if (queueFull) {
+      shed.incrementAndGet();
       if (declared >= 0) {
         ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
       }
-      throw new HttpError(503, "overloaded: queue full (" + s.executor.options().queueCapacity()
-          + " requests waiting); retry later");
+      throw new HttpError(503, "overloaded: queue full (" + capacity + " requests waiting); retry later");
     }
     // Charge the budget before reading: at most maxInflightBodyBytes are held in requests at once.
     int charge = (int) (declared >= 0 ? declared : options.maxBodyBytes());
     if (!bodyBudget.tryAcquire(charge)) {
       throw new HttpError(503, "server is busy reading other requests; retry");
     }
-    Parsed parsed;
     try {
       byte[] body = readBody(ex.getRequestBody(), charge);
       int jsonLength = jsonHeaderLength(ex.getRequestHeaders().getFirst(BINARY_HEADER), body.length);
       String text = utf8(body, jsonLength < 0 ? body.length : jsonLength);
+      Object json;
       try {
         json = Json.parse(text);
       } catch (Json.JsonException e) {
@@ -310,12 +426,68 @@ public final class InferenceServer implements AutoCloseable {
         throw HttpError.badRequest("malformed JSON: " + e.getMessage() + hint);
       }
       ByteBuffer binary = jsonLength < 0 ? null : ByteBuffer.wrap(body, jsonLength, body.length - jsonLength);
-      parsed = new Parsed(InferCodec.parse(json, s.model.spec(), binary));
+      return parser.parse(json, binary);
     } finally {
       bodyBudget.release(charge);
     }
-    SequenceResult[] results = run(s, parsed.p);
-    InferCodec.Response r = InferCodec.response(s.name, s.model.spec(), parsed.p, results);
+  }
+
+  private int infer(HttpExchange ex, Served s) throws IOException, HttpError {
+    int capacity = s.executor.options().queueCapacity();
+    InferCodec.Parsed parsed = readRequest(ex, s.executor.metrics().queueDepth() >= capacity, capacity, s.shed,
+        (json, binary) -> InferCodec.parse(json, s.model.spec(), binary));
+    SequenceResult[] results = run(s, parsed);
+    return sendInference(ex, InferCodec.response(s.name, s.model.spec(), parsed, results));
+  }
+
+  private int infer(HttpExchange ex, OnnxServed g) throws IOException, HttpError {
+    int capacity = options.batching().queueCapacity();
+    InferCodec.OnnxParsed parsed = readRequest(ex, g.pool.getQueue().size() >= capacity, capacity, g.rejected,
+        (json, binary) -> InferCodec.parseOnnx(json, g.model, binary));
+    long submitted = System.nanoTime();
+    long deadline = submitted + TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis());
+    java.util.concurrent.Future<Map<String, Tensor>> f;
+    try {
+      f = g.pool.submit(() -> {
+        if (System.nanoTime() - deadline > 0) {
+          throw new DeadlineExceededException((System.nanoTime() - submitted) / 1000);
+        }
+        return g.model.run(parsed.inputs());
+      });
+    } catch (RejectedExecutionException e) {
+      g.rejected.incrementAndGet();
+      throw new HttpError(503, g.pool.isShutdown() ? "server is shutting down" : "overloaded: queue full ("
+          + capacity + " requests waiting); retry later");
+    }
+    Map<String, Tensor> results;
+    try {
+      results = f.get(2 * options.timeoutMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof DeadlineExceededException) {
+        g.expired.incrementAndGet();
+        throw new HttpError(503, "overloaded: " + c.getMessage());
+      }
+      g.failed.incrementAndGet();
+      if (c instanceof IllegalArgumentException) {
+        throw HttpError.badRequest(c.getMessage());
+      }
+      throw new IllegalStateException("inference failed: " + c, c);
+    } catch (TimeoutException | CancellationException e) {
+      f.cancel(true);
+      g.expired.incrementAndGet();
+      throw new HttpError(503, "timed out after " + options.timeoutMillis() + " ms");
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new HttpError(503, "server is shutting down");
+    }
+    g.completed.incrementAndGet();
+    return sendInference(ex, InferCodec.onnxResponse(g.name, parsed, results));
+  }
+
+  /** A 200 answer: plain JSON, or JSON then binary outputs under the binary tensor data extension. */
+  private static int sendInference(HttpExchange ex, InferCodec.Response r) throws IOException {
     if (r.binary().isEmpty()) {
       return send(ex, 200, r.json());
     }
@@ -349,10 +521,6 @@ public final class InferenceServer implements AutoCloseable {
       throw HttpError.badRequest(BINARY_HEADER + ": " + n + " is outside the body of " + bodyLength + " bytes");
     }
     return (int) n;
-  }
-
-  /** Wrapper so the parsed request outlives the body's budget scope. */
-  private record Parsed(InferCodec.Parsed p) {
   }
 
   private byte[] readBody(InputStream in, int limit) throws IOException, HttpError {

@@ -11,7 +11,8 @@ final class PrometheusText {
   private PrometheusText() {
   }
 
-  static String render(Collection<InferenceServer.Served> models, Map<Integer, AtomicLong> responses) {
+  static String render(Collection<InferenceServer.Served> models, Collection<InferenceServer.OnnxServed> graphs,
+      Map<Integer, AtomicLong> responses) {
     StringBuilder sb = new StringBuilder(4096);
     if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os && os.getProcessCpuTime() >= 0) {
@@ -28,6 +29,10 @@ final class PrometheusText {
     for (InferenceServer.Served s : models) {
       sb.append("rnn4j_queue_depth{model=\"").append(s.name()).append("\"} ")
           .append(s.executor().metrics().queueDepth()).append('\n');
+    }
+    for (InferenceServer.OnnxServed g : graphs) {
+      sb.append("rnn4j_queue_depth{model=\"").append(g.name()).append("\"} ").append(g.pool().getQueue().size())
+          .append('\n');
     }
     help(sb, "rnn4j_batch_size", "histogram", "Requests per batch run by the micro-batching executor.");
     for (InferenceServer.Served s : models) {
@@ -65,6 +70,12 @@ final class PrometheusText {
       outcome(sb, s.name(), "expired", m.expired());
       outcome(sb, s.name(), "cancelled", m.cancelled());
       outcome(sb, s.name(), "failed", m.failed());
+    }
+    for (InferenceServer.OnnxServed g : graphs) {
+      outcome(sb, g.name(), "completed", g.completed().get());
+      outcome(sb, g.name(), "rejected", g.rejected().get());
+      outcome(sb, g.name(), "expired", g.expired().get());
+      outcome(sb, g.name(), "failed", g.failed().get());
     }
     help(sb, "rnn4j_http_responses_total", "counter", "HTTP responses by status code.");
     for (Map.Entry<Integer, AtomicLong> e : new TreeMap<>(responses).entrySet()) {

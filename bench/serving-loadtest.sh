@@ -5,6 +5,9 @@
 # Usage: [PROTOCOL=json|binary] [BACKEND=NAME] bench/serving-loadtest.sh [DURATION_S] [OUT_DIR]
 #   PROTOCOL: how tensors travel (default json; binary = the binary tensor data extension)
 #   BACKEND: the server's --backend (default: automatic choice)
+#   WORKERS: the server's --workers, compute threads per model (default 1)
+#   MAX_DELAY_US: the batched server's --max-delay-us (default 2000)
+#   ONLY: which runs, of "batched unbatched overload" (default all three, in that order)
 #   Results are appended to OUT_DIR/results.tsv (kept between calls, so runs of several settings
 #   share one table and chart); model files are made in OUT_DIR.
 set -euo pipefail
@@ -33,19 +36,22 @@ fi
 PROTOCOL="${PROTOCOL:-json}"
 BACKEND_ARGS=()
 [ -n "${BACKEND:-}" ] && BACKEND_ARGS=(--backend "$BACKEND")
-TAG="$PROTOCOL, ${BACKEND:-auto}"
+WORKERS="${WORKERS:-1}"
+MAX_DELAY_US="${MAX_DELAY_US:-2000}"
+TAG="$PROTOCOL, ${BACKEND:-auto}, workers $WORKERS"
 
 N=$(find "$OUT" -maxdepth 1 -name "server-*.log" | wc -l)
 run() { # label clients server-args...
   local label="$1" clients="$2"; shift 2
   N=$((N + 1))
-  "$JAVA" $FLAGS -Xmx2g -jar "$JAR" serve --model lstm="$MODEL" --port "$PORT" "${BACKEND_ARGS[@]}" "$@" \
+  "$JAVA" $FLAGS -Xmx2g -jar "$JAR" serve --model lstm="$MODEL" --port "$PORT" "${BACKEND_ARGS[@]}" --workers "$WORKERS" "$@" \
       > "$OUT/server-$N.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null && break; sleep 0.1; done
-  # Heap in use every 2 s while the run lasts (OUT/heap-N.txt: seconds, bytes), to show it stays flat.
+  # Heap every 2 s while the run lasts (OUT/heap-N.txt: seconds, bytes in use, bytes live after the
+  # last GC), to show it stays flat.
   ( t=0; while kill -0 "$pid" 2>/dev/null; do
-      h=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^jvm_memory_used_bytes/ {print $2}')
+      h=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^jvm_memory_used(_after_gc)?_bytes/ {printf "%s ", $2}')
       [ -n "$h" ] && echo "$t $h"; sleep 2; t=$((t + 2)); done > "$OUT/heap-$N.txt" ) &
   local sampler=$!
   "$JAVA" $FLAGS -jar "$JAR" loadtest --url "http://127.0.0.1:$PORT" --model lstm --clients "$clients" \
@@ -58,6 +64,11 @@ run() { # label clients server-args...
 
 echo "| run | clients | T | ok | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | mean batch | server compute ms/seq | server batch sizes | client CPU ms/req | server CPU ms/req |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-run "batched (max-batch 64)" 64 --max-batch 64 --max-delay-us 2000
-run "unbatched (max-batch 1)" 64 --max-batch 1
-run "4x overload, batched, queue 128" 256 --max-batch 64 --max-delay-us 2000 --queue 128
+[ -n "${ONLY:-}" ] || ONLY="batched unbatched overload"
+for r in $ONLY; do
+  case "$r" in
+    batched) run "batched (max-batch 64, delay $MAX_DELAY_US µs)" 64 --max-batch 64 --max-delay-us "$MAX_DELAY_US" ;;
+    unbatched) run "unbatched (max-batch 1)" 64 --max-batch 1 ;;
+    overload) run "4x overload, batched, queue 128" 256 --max-batch 64 --max-delay-us "$MAX_DELAY_US" --queue 128 ;;
+  esac
+done

@@ -23,6 +23,15 @@ final class PrometheusText {
         .getHeapMemoryUsage();
     help(sb, "jvm_memory_used_bytes", "gauge", "Heap in use now (garbage included until the next collection).");
     sb.append("jvm_memory_used_bytes{area=\"heap\"} ").append(heap.getUsed()).append('\n');
+    long afterGc = 0;
+    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      java.lang.management.MemoryUsage u = pool.getType() == java.lang.management.MemoryType.HEAP
+          ? pool.getCollectionUsage() : null;
+      afterGc += u == null ? 0 : u.getUsed();
+    }
+    help(sb, "jvm_memory_used_after_gc_bytes", "gauge", "Heap live after the last collection of each pool (what "
+        + "stays flat when nothing leaks).");
+    sb.append("jvm_memory_used_after_gc_bytes{area=\"heap\"} ").append(afterGc).append('\n');
     help(sb, "jvm_memory_max_bytes", "gauge", "Largest heap the JVM may use (-Xmx).");
     sb.append("jvm_memory_max_bytes{area=\"heap\"} ").append(heap.getMax()).append('\n');
     help(sb, "rnn4j_queue_depth", "gauge", "Requests (sequences and stream steps) waiting for a worker.");

@@ -182,6 +182,8 @@ class InferenceServerTest {
     assertTrue(metrics.contains("rnn4j_batch_size_bucket{model=\"lstm\",le=\"8\"}"), metrics);
     assertTrue(metrics.contains("rnn4j_queue_wait_seconds{model=\"lstm\",quantile=\"0.99\"}"), metrics);
     assertTrue(metrics.contains("rnn4j_http_responses_total{code=\"200\"}"), metrics);
+    assertTrue(metrics.contains("process_cpu_seconds_total "), metrics);
+    assertTrue(metrics.contains("jvm_memory_used_after_gc_bytes{area=\"heap\"} "), metrics);
   }
 
   @Test

@@ -14,7 +14,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${1:-30}"
 OUT="${2:-$ROOT/bench/serving-out}"
-JAR="$ROOT/cli/target/rnn4j-cli.jar"
+JAR="${JAR:-$ROOT/cli/target/rnn4j-cli.jar}"
 JAVA="${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
 FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 PORT="${PORT:-18080}"

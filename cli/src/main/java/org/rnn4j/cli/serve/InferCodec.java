@@ -40,6 +40,10 @@ final class InferCodec {
   record Response(Map<String, Object> json, List<Object> binary) {
   }
 
+  /** A validated stream request: x [K, I] as K consecutive steps, flat. */
+  record StreamParsed(Object id, float[] x, int steps, Set<String> binaryOutputs) {
+  }
+
   /** A validated request for an ONNX graph: inputs by graph name, the outputs wanted and which of them as binary. */
   record OnnxParsed(Object id, Map<String, Tensor> inputs, Set<String> outputs, Set<String> binaryOutputs) {
   }
@@ -235,6 +239,52 @@ final class InferCodec {
     Set<String> binaryOutputs = new LinkedHashSet<>();
     Set<String> wanted = outputs(body.get("outputs"), known, binaryOut, binaryOutputs);
     return new OnnxParsed(body.get("id"), inputs, wanted, binaryOutputs);
+  }
+
+  /** A stream step request: input x FP32 [K, I] (K steps, in order); output y [K, Hout]. */
+  static StreamParsed parseStream(Object json, ModelSpec spec, ByteBuffer binary) throws HttpError {
+    Map<?, ?> body = requestObject(json);
+    boolean binaryOut = binaryOutputByDefault(body);
+    ByteBuffer bin = binary == null ? null : binary.slice().order(ByteOrder.LITTLE_ENDIAN);
+    Input x = null;
+    for (Object o : list(body.get("inputs"), "\"inputs\"")) {
+      Input in = input(o, bin);
+      if (!in.name.equals("x")) {
+        throw HttpError.badRequest("unknown input \"" + in.name + "\" (a stream takes x [K, " + spec.inputSize()
+            + "] only)");
+      }
+      if (x != null) {
+        throw HttpError.badRequest("input \"x\" given twice");
+      }
+      x = in;
+    }
+    if (x == null) {
+      throw HttpError.badRequest("missing input \"x\" (FP32 [K, " + spec.inputSize() + "]: K steps)");
+    }
+    requireType(x, "FP32");
+    if (x.shape.length != 2 || x.shape[1] != spec.inputSize() || x.shape[0] < 1) {
+      throw HttpError.badRequest("x: shape must be [K, " + spec.inputSize() + "] with K ≥ 1 steps, got "
+          + x.shapeString());
+    }
+    if (bin != null && bin.hasRemaining()) {
+      throw HttpError.badRequest("binary data: " + bin.remaining() + " bytes after the JSON header are not claimed "
+          + "by any input's binary_data_size");
+    }
+    Set<String> binaryOutputs = new LinkedHashSet<>();
+    outputs(body.get("outputs"), List.of("y"), binaryOut, binaryOutputs);
+    return new StreamParsed(body.get("id"), floats(x), dim(x, 0), binaryOutputs);
+  }
+
+  static Response streamResponse(String model, StreamParsed p, float[] y, int width) {
+    List<Object> binary = new ArrayList<>();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("model_name", model);
+    r.put("model_version", "1");
+    if (p.id() != null) {
+      r.put("id", p.id());
+    }
+    r.put("outputs", List.of(tensor("y", "FP32", new int[] {p.steps(), width}, y, p.binaryOutputs(), binary)));
+    return new Response(r, binary);
   }
 
   /** The protocol's datatype for an ONNX element type, or null when it has none here. */

@@ -63,7 +63,8 @@ public final class InferenceServer implements AutoCloseable {
   static final String BINARY_HEADER = "Inference-Header-Content-Length";
 
   /** A model and its executor. */
-  record Served(String name, Model model, BatchingExecutor executor, AtomicLong shed) {
+  record Served(String name, Model model, BatchingExecutor executor, AtomicLong shed,
+      Map<String, OpenStream> streams) {
     /** Refused for a full queue: by the executor, or by the server before it read the body. */
     long rejected() {
       return executor.metrics().rejected() + shed.get();
@@ -74,6 +75,14 @@ public final class InferenceServer implements AutoCloseable {
   record OnnxServed(String name, OnnxModel model, ThreadPoolExecutor pool, AtomicLong completed, AtomicLong rejected,
       AtomicLong expired, AtomicLong failed) {
   }
+
+  /** A stream opened over HTTP, and when it was last used (streams idle for STREAM_IDLE are closed). */
+  record OpenStream(org.rnn4j.serving.StreamSession session, AtomicLong lastUsed) {
+  }
+
+  /** Streams not used for this long are closed (checked whenever a stream is opened). */
+  static final Duration STREAM_IDLE = Duration.ofMinutes(5);
+  private static final java.security.SecureRandom IDS = new java.security.SecureRandom();
 
   private final ServerOptions options;
   private final Map<String, Served> models = new LinkedHashMap<>();
@@ -91,7 +100,8 @@ public final class InferenceServer implements AutoCloseable {
     this.bodyBudget = new Semaphore((int) Math.min(Integer.MAX_VALUE, options.maxInflightBodyBytes()));
     for (Map.Entry<String, Model> e : named.entrySet()) {
       models.put(e.getKey(), new Served(e.getKey(), e.getValue(), new BatchingExecutor(e.getValue(),
-          options.batching().withThreadName(options.batching().threadName() + "-" + e.getKey())), new AtomicLong()));
+          options.batching().withThreadName(options.batching().threadName() + "-" + e.getKey())), new AtomicLong(),
+          new ConcurrentHashMap<>()));
     }
     for (Map.Entry<String, OnnxModel> e : onnx.entrySet()) {
       if (models.containsKey(e.getKey())) {
@@ -151,7 +161,11 @@ public final class InferenceServer implements AutoCloseable {
    */
   public void close(Duration grace) {
     draining = true;
-    models.values().forEach(s -> s.executor.shutdown());
+    models.values().forEach(s -> {
+      s.streams.values().forEach(o -> o.session.close());
+      s.streams.clear();
+      s.executor.shutdown();
+    });
     graphs.values().forEach(g -> g.pool.shutdown());
     long deadline = System.nanoTime() + grace.toNanos();
     for (OnnxServed g : graphs.values()) {
@@ -243,7 +257,8 @@ public final class InferenceServer implements AutoCloseable {
       int slash = rest.indexOf('/');
       String name = slash < 0 ? rest : rest.substring(0, slash);
       String action = slash < 0 ? "" : rest.substring(slash + 1);
-      if (!action.isEmpty() && !action.equals("ready") && !action.equals("infer")) {
+      if (!action.isEmpty() && !action.equals("ready") && !action.equals("infer") && !action.equals("streams")
+          && !action.startsWith("streams/")) {
         throw new HttpError(404, "no route " + path);
       }
       Served s = models.get(name);
@@ -252,6 +267,12 @@ public final class InferenceServer implements AutoCloseable {
         List<String> all = new ArrayList<>(models.keySet());
         all.addAll(graphs.keySet());
         throw new HttpError(404, "unknown model \"" + name + "\" (serving: " + String.join(", ", all) + ")");
+      }
+      if (action.startsWith("streams")) {
+        if (s == null) {
+          throw new HttpError(404, "model \"" + name + "\" is an ONNX graph; streams are served for safetensors models");
+        }
+        return streams(ex, s, method, action.substring("streams".length()), path);
       }
       if (g != null) {
         switch (action) {
@@ -289,6 +310,114 @@ public final class InferenceServer implements AutoCloseable {
       }
     }
     throw new HttpError(404, "no route " + path);
+  }
+
+  // ------------------------------------------------------------------ streams (rnn4j extension)
+
+  /**
+   * {@code POST .../streams} opens a stream, {@code POST .../streams/ID/infer} advances it by the K
+   * steps of x [K, I] (their steps batched with every other stream's), {@code DELETE .../streams/ID}
+   * closes it. See docs/SERVING.md.
+   */
+  private int streams(HttpExchange ex, Served s, String method, String sub, String path)
+      throws IOException, HttpError {
+    if (sub.isEmpty()) {
+      if (!method.equals("POST")) {
+        throw new HttpError(405, "use POST for " + path);
+      }
+      if (draining) {
+        throw new HttpError(503, "server is shutting down");
+      }
+      ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
+      long now = System.nanoTime();
+      s.streams.entrySet().removeIf(e -> {
+        boolean idle = now - e.getValue().lastUsed.get() > STREAM_IDLE.toNanos();
+        if (idle) {
+          e.getValue().session.close();
+        }
+        return idle;
+      });
+      int limit = s.executor.options().queueCapacity();
+      if (s.streams.size() >= limit) {
+        throw new HttpError(503, "too many open streams (" + limit + "); close some or retry later");
+      }
+      org.rnn4j.serving.StreamSession session;
+      try {
+        session = s.executor.openStream();
+      } catch (IllegalStateException e) {
+        throw HttpError.badRequest(e.getMessage());
+      } catch (ExecutorClosedException e) {
+        throw new HttpError(503, "server is shutting down");
+      }
+      byte[] raw = new byte[12];
+      IDS.nextBytes(raw);
+      String id = java.util.HexFormat.of().formatHex(raw);
+      s.streams.put(id, new OpenStream(session, new AtomicLong(now)));
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("stream_id", id);
+      m.put("idle_timeout_s", STREAM_IDLE.toSeconds());
+      return send(ex, 200, m);
+    }
+    String rest = sub.substring(1);
+    int slash = rest.indexOf('/');
+    String id = slash < 0 ? rest : rest.substring(0, slash);
+    String action = slash < 0 ? "" : rest.substring(slash + 1);
+    OpenStream st = s.streams.get(id);
+    if (st == null || !(action.isEmpty() || action.equals("infer"))) {
+      throw new HttpError(404, st == null ? "unknown stream \"" + id + "\" (closed, expired or never opened)"
+          : "no route " + path);
+    }
+    if (action.isEmpty()) {
+      if (!method.equals("DELETE")) {
+        throw new HttpError(405, "use DELETE for " + path);
+      }
+      s.streams.remove(id);
+      st.session.close();
+      return send(ex, 200, Map.of("stream_id", id, "closed", true));
+    }
+    if (!method.equals("POST")) {
+      throw new HttpError(405, "use POST for " + path);
+    }
+    st.lastUsed.set(System.nanoTime());
+    int capacity = s.executor.options().queueCapacity();
+    InferCodec.StreamParsed p = readRequest(ex, s.executor.metrics().queueDepth() >= capacity, capacity, s.shed,
+        (json, binary) -> InferCodec.parseStream(json, s.model.spec(), binary));
+    Duration timeout = Duration.ofMillis(options.timeoutMillis());
+    int in = s.model.spec().inputSize();
+    List<CompletableFuture<float[]>> fs = new ArrayList<>(p.steps());
+    try {
+      for (int t = 0; t < p.steps(); t++) {
+        fs.add(st.session.step(java.util.Arrays.copyOfRange(p.x(), t * in, (t + 1) * in), timeout));
+      }
+    } catch (QueueFullException e) {
+      fs.forEach(f -> f.cancel(false));
+      throw new HttpError(503, "overloaded: " + e.getMessage());
+    } catch (ExecutorClosedException | IllegalStateException e) {
+      fs.forEach(f -> f.cancel(false));
+      throw new HttpError(503, "stream closed or server shutting down: " + e.getMessage());
+    }
+    int width = s.model.spec().outputWidth();
+    float[] y = new float[p.steps() * width];
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * options.timeoutMillis());
+    for (int t = 0; t < fs.size(); t++) {
+      try {
+        System.arraycopy(fs.get(t).get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS), 0, y, t * width,
+            width);
+      } catch (ExecutionException e) {
+        fs.forEach(f -> f.cancel(false));
+        throw new HttpError(503, "step " + t + " not run: " + e.getCause().getMessage() + " (steps after it were "
+            + "skipped; the stream's state includes steps 0.." + (t - 1) + ")");
+      } catch (TimeoutException | CancellationException e) {
+        fs.forEach(f -> f.cancel(false));
+        throw new HttpError(503, "timed out after " + options.timeoutMillis() + " ms");
+      } catch (InterruptedException e) {
+        fs.forEach(f -> f.cancel(false));
+        Thread.currentThread().interrupt();
+        throw new HttpError(503, "server is shutting down");
+      }
+    }
+    st.lastUsed.set(System.nanoTime());
+    return sendInference(ex, InferCodec.streamResponse(s.name, p, y, width));
   }
 
   private static void requireGet(String method) throws HttpError {

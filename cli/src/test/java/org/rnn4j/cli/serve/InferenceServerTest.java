@@ -321,6 +321,48 @@ class InferenceServerTest {
     }
   }
 
+  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).timeout(Duration.ofSeconds(20))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aStreamOverHttpAdvancesStepByStepLikeTheWholeSequence() throws Exception {
+    float[] x = RandomModels.gaussian(6 * 3, 1, 21);
+    HttpResponse<String> open = send("POST", "/v2/models/lstm/streams", null);
+    assertEquals(200, open.statusCode(), open.body());
+    String id = (String) ((Map<String, Object>) Json.parse(open.body())).get("stream_id");
+    // Steps 0..1 in one request, 2 alone, 3..5 in one more: the state carries across requests.
+    float[] y = new float[6 * 4];
+    int[][] parts = {{0, 2}, {2, 3}, {3, 6}};
+    for (int[] part : parts) {
+      int k = part[1] - part[0];
+      HttpResponse<String> r = send("POST", "/v2/models/lstm/streams/" + id + "/infer",
+          inferBody(tensor("x", "FP32", new int[] {k, 3}, java.util.Arrays.copyOfRange(x, part[0] * 3, part[1] * 3))));
+      float[] got = outputs(r).get("y");
+      assertEquals(k * 4, got.length);
+      System.arraycopy(got, 0, y, part[0] * 4, got.length);
+    }
+    ForwardResult ref = lstm.forward(SequenceBatch.seqFirst(x, 6, 1, 3));
+    assertArrayEquals(ref.output().data(), y, 1e-6f);
+    assertEquals(200, send("DELETE", "/v2/models/lstm/streams/" + id, null).statusCode());
+    HttpResponse<String> gone = send("POST", "/v2/models/lstm/streams/" + id + "/infer",
+        inferBody(tensor("x", "FP32", new int[] {1, 3}, new float[3])));
+    assertEquals(404, gone.statusCode());
+    assertTrue(gone.body().contains("unknown stream"), gone.body());
+  }
+
+  @Test
+  void streamRequestsThatCannotWorkGetClearAnswers() throws Exception {
+    HttpResponse<String> bi = send("POST", "/v2/models/gru/streams", null);
+    assertEquals(400, bi.statusCode());
+    assertTrue(bi.body().contains("unidirectional"), bi.body());
+    assertEquals(405, send("GET", "/v2/models/lstm/streams", null).statusCode());
+    assertEquals(404, send("POST", "/v2/models/lstm/streams/nope/infer", "{}").statusCode());
+  }
+
   @Test
   void anOversizedBodyGets413() throws Exception {
     HttpResponse<String> r = post(server, "/v2/models/lstm/infer", " ".repeat(30_000));

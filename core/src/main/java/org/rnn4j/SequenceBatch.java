@@ -114,6 +114,14 @@ public final class SequenceBatch {
     return lengths;
   }
 
+  /** The length of row b (without copying {@link #lengths()}). */
+  public int length(int b) {
+    if (b < 0 || b >= batch) {
+      throw new IndexOutOfBoundsException("row " + b + " of a batch of " + batch);
+    }
+    return lengths == null ? steps : lengths[b];
+  }
+
   public float[] h0() {
     return h0;
   }

@@ -18,7 +18,10 @@ import org.rnn4j.ModelSpec;
 import org.rnn4j.ModelWeights;
 import org.rnn4j.SequenceBatch;
 import org.rnn4j.reference.ReferenceBackprop;
+import org.rnn4j.TrainableModel;
 import org.rnn4j.spi.Backend;
+import org.rnn4j.spi.Kernels;
+import org.rnn4j.spi.PackedMatrix;
 
 /**
  * Float32 analytic gradients ({@link Model#vjp}) of a backend against the float64 analytic gradient
@@ -133,6 +136,98 @@ public abstract class GradientParitySuite {
         }
       }
     }
+  }
+
+  @org.junit.jupiter.api.Test
+  void repackedMatricesMultiplyLikeFreshlyPackedOnes() {
+    Kernels k = backend().kernels();
+    int[] sizes = {1, 3, 17, 65};
+    for (int rows : sizes) {
+      for (int cols : sizes) {
+        float[] w1 = RandomModels.gaussian(rows * cols, 1.0, rows * 100 + cols);
+        float[] w2 = RandomModels.gaussian(rows * cols + 5, 1.0, rows * 100 + cols + 7);
+        int m = 9;
+        float[] x = RandomModels.gaussian(m * cols, 1.0, 5);
+        float[] fresh = new float[m * rows];
+        float[] repacked = new float[m * rows];
+        try (PackedMatrix a = k.pack(w2, 5, rows, cols); PackedMatrix b = k.pack(w1, 0, rows, cols)) {
+          k.repack(b, w2, 5);
+          k.matmulPacked(m, x, 0, cols, a, 0f, fresh, 0, rows);
+          k.matmulPacked(m, x, 0, cols, b, 0f, repacked, 0, rows);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(fresh, repacked, rows + "x" + cols);
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void repackRejectsAnotherBackendsMatrixAndShortArrays() {
+    Kernels k = backend().kernels();
+    try (PackedMatrix m = k.pack(new float[12], 0, 3, 4)) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> k.repack(m, new float[12], 1));
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("W"), e.getMessage());
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.repack(null,
+          new float[12], 0));
+    }
+    Kernels other = new Kernels() {
+      @Override
+      public String name() {
+        return "other";
+      }
+    };
+    try (PackedMatrix foreign = other.pack(new float[12], 0, 3, 4)) {
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.repack(foreign,
+          new float[12], 0));
+    }
+  }
+
+  /** After in-place updates and a refresh, a trainable model computes exactly what a fresh model of its weights does. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refreshCases")
+  void refreshedTrainableModelMatchesAFreshModelOfItsWeights(ModelParitySuite.Case c) {
+    ModelSpec spec = c.spec();
+    int steps = c.steps();
+    int batch = c.batch();
+    int width = spec.directions() * spec.outputWidth();
+    float[] x = RandomModels.gaussian(steps * batch * spec.inputSize(), 1.0, 3);
+    SequenceBatch in = SequenceBatch.seqFirst(x, steps, batch, spec.inputSize()).withLengths(c.lengths());
+    float[] dy = RandomModels.gaussian(steps * batch * width, 1.0, 4);
+    try (TrainableModel tm = TrainableModel.of(ModelWeights.random(spec, c.seed()), backend())) {
+      tm.record(in, null);
+      tm.backward(dy, null, null); // the transposed weights exist from here on, and must be refreshed too
+      for (int i = 0; i < tm.parameterNames().size(); i++) {
+        float[] p = tm.parameter(i);
+        float[] delta = RandomModels.gaussian(p.length, 0.1, 100 + i);
+        for (int j = 0; j < p.length; j++) {
+          p[j] += delta[j];
+        }
+      }
+      tm.refresh();
+      tm.record(in, null);
+      tm.backward(dy, null, null);
+      try (Model fresh = Model.of(tm.snapshot(), backend())) {
+        Gradients g = fresh.vjp(in, dy, null, null);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(fresh.forward(in).output().data(),
+            java.util.Arrays.copyOf(tm.output(), steps * batch * width), "y");
+        for (int i = 0; i < tm.parameterNames().size(); i++) {
+          String name = tm.parameterNames().get(i);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(g.parameters().get(name).data(), tm.gradient(i),
+              "grad." + name);
+        }
+      }
+    }
+  }
+
+  public static Stream<ModelParitySuite.Case> refreshCases() {
+    return Stream.of(
+        new ModelParitySuite.Case("lstm proj peepholes bidirectional", ModelSpec.builder(CellType.LSTM, 17, 65)
+            .projSize(17).peepholes(true).bidirectional(true).numLayers(2).build(), 5, 3, new int[] {5, 2, 4}, false,
+            false, 1),
+        new ModelParitySuite.Case("gru reset-before I65 H17", ModelSpec.of(CellType.GRU_RESET_BEFORE, 65, 17, 1,
+            false), 4, 3, null, false, false, 2),
+        new ModelParitySuite.Case("jordan O3 residual", ModelSpec.builder(CellType.JORDAN, 6, 17).outputSize(6)
+            .numLayers(2).residual(true).build(), 4, 2, null, false, false, 3));
   }
 
   /** |analytic − reference| ≤ 1e-5 + 1e-4·|reference|, every element. */

@@ -17,7 +17,7 @@ public final class SequenceBatch {
   private final float[] h0;
   private final float[] c0;
 
-  private SequenceBatch(float[] x, int steps, int batch, int features, boolean batchFirst, int[] lengths,
+  SequenceBatch(float[] x, int steps, int batch, int features, boolean batchFirst, int[] lengths,
       float[] h0, float[] c0) {
     this.x = x;
     this.steps = steps;

@@ -117,6 +117,25 @@ public final class Trainer implements AutoCloseable {
     this.dropout = dropout;
   }
 
+  /**
+   * Data parallelism over the batch ({@link TrainableModel#parallelise}): every step's rows are
+   * cut into {@code shards} fixed shards run on a dedicated pool of {@code threads} threads, and
+   * their gradients are summed in shard order, so a run gives the same bits for any thread count
+   * (and differs from another shard count only by float rounding). Inner kernels should then run
+   * single-threaded (e.g. {@code -Drnn4j.simd.threads=1}) so the two levels do not oversubscribe.
+   */
+  public void setDataParallel(int shards, int threads) {
+    model.parallelise(shards, threads);
+    for (int i = 0; i < grads.length - 2; i++) {
+      grads[i] = model.gradient(i); // the summed gradients live elsewhere once sharded
+    }
+  }
+
+  /** {@link #setDataParallel(int, int)} with {@code -Drnn4j.threads} threads (default: the available processors). */
+  public void setDataParallel(int shards) {
+    setDataParallel(shards, Integer.getInteger("rnn4j.threads", Runtime.getRuntime().availableProcessors()));
+  }
+
   public ModelSpec spec() {
     return spec;
   }

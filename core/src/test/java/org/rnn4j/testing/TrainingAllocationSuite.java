@@ -53,6 +53,16 @@ public abstract class TrainingAllocationSuite {
 
   @Test
   void aTrainingStepAllocatesNothingInSteadyState() {
+    checkSteadyState(1);
+  }
+
+  /** Also when the batch is split over the trainer's own pool (its worker threads are counted too). */
+  @Test
+  void aDataParallelTrainingStepAllocatesNothingInSteadyState() {
+    checkSteadyState(3);
+  }
+
+  private void checkSteadyState(int shards) {
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
         "allocation counters unsupported");
@@ -70,6 +80,9 @@ public abstract class TrainingAllocationSuite {
       try (Trainer trainer = Trainer.create(ModelWeights.random(spec, 1), classes, 2,
           Optimizer.adam(LearningRateSchedule.constant(1e-3), 0.9f, 0.999f, 1e-8f, 0.01f, true), backend(), 1.0,
           0.5f)) {
+        if (shards > 1) {
+          trainer.setDataParallel(shards, 2);
+        }
         for (int i = 0; i < warmupSteps(); i++) {
           trainer.train(in, t);
         }
@@ -95,9 +108,27 @@ public abstract class TrainingAllocationSuite {
     }
   }
 
+  /** Bytes allocated by this thread and the trainer's pool threads while r runs. */
   private static long allocatedDuring(com.sun.management.ThreadMXBean mx, Runnable r) {
-    long before = mx.getCurrentThreadAllocatedBytes();
+    long[] ids = threadIds();
+    long[] before = mx.getThreadAllocatedBytes(ids);
     r.run();
-    return mx.getCurrentThreadAllocatedBytes() - before;
+    long[] after = mx.getThreadAllocatedBytes(ids);
+    long sum = 0;
+    for (int i = 0; i < ids.length; i++) {
+      sum += after[i] - before[i];
+    }
+    return sum;
+  }
+
+  private static long[] threadIds() {
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    ids.add(Thread.currentThread().threadId());
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("rnn4j-train-")) {
+        ids.add(t.threadId());
+      }
+    }
+    return ids.stream().mapToLong(Long::longValue).toArray();
   }
 }

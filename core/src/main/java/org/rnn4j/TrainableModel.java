@@ -37,6 +37,7 @@ public final class TrainableModel implements AutoCloseable {
   private ShardPool pool;
   private float[][] reduced;
   private int activeShards;
+  private SequenceBatch jobInput;
   private Dropout jobDropout;
   private float[] jobDy;
   private float[] jobDhN;
@@ -189,15 +190,19 @@ public final class TrainableModel implements AutoCloseable {
     y = Workspace.grow(y, (long) steps * batch * spec.directions() * spec.outputWidth());
     hN = Workspace.grow(hN, (long) ld * batch * spec.outputWidth());
     cN = Workspace.grow(cN, spec.hasCellState() ? (long) ld * batch * spec.hiddenSize() : 0);
-    recorded = null;
+    recorded = null; // until this pass has completed
     if (shards == null) {
       model.run(in, ws, tape, dropout, y, hN, cN.length == 0 ? null : cN);
     } else {
-      recorded = in;
       activeShards = Math.min(shards.length, batch);
+      jobInput = in;
       jobDropout = dropout;
-      pool.run(recordJob, activeShards);
-      jobDropout = null;
+      try {
+        pool.run(recordJob, activeShards);
+      } finally {
+        jobInput = null;
+        jobDropout = null;
+      }
     }
     recorded = in;
   }
@@ -205,7 +210,7 @@ public final class TrainableModel implements AutoCloseable {
   /** Forward pass of shard s: its rows of the input, run, its rows of y, h_n and c_n written back. */
   private void recordShard(int s) {
     Shard sh = shards[s];
-    SequenceBatch in = recorded;
+    SequenceBatch in = jobInput;
     int steps = in.steps();
     int batch = in.batch();
     int f = in.features();

@@ -74,6 +74,15 @@ public final class NativeKernels extends Kernels {
   }
 
   @Override
+  protected void repackK(PackedMatrix m, float[] w, int off) {
+    if (m instanceof Panels p) {
+      Jni.pack(tier, w, off, p.rows(), p.cols(), p.data);
+    } else {
+      super.repackK(m, w, off);
+    }
+  }
+
+  @Override
   protected boolean owns(PackedMatrix w) {
     return w instanceof Panels p ? p.owner == this : super.owns(w);
   }

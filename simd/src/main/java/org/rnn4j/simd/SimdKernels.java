@@ -115,6 +115,14 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
         throw new IllegalArgumentException("matrix " + rows + "x" + cols + " too large to pack");
       }
       this.data = new float[(int) size];
+      fill(w, off);
+    }
+
+    /** Writes W into the panels; the zero padding past the last row is never written. */
+    void fill(float[] w, int off) {
+      int pw = owner.panelWidth;
+      int rows = rows();
+      int cols = cols();
       for (int p = 0; p < panels; p++) {
         for (int c = 0; c < cols; c++) {
           int dst = (p * cols + c) * pw;
@@ -134,6 +142,11 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   @Override
   protected PackedMatrix packK(float[] w, int off, int rows, int cols) {
     return new Panels(this, w, off, rows, cols);
+  }
+
+  @Override
+  protected void repackK(PackedMatrix m, float[] w, int off) {
+    ((Panels) m).fill(w, off);
   }
 
   @Override
@@ -384,20 +397,58 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   private void gemmViaPanels(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
       int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-    float[] x = new float[m * k]; // alpha·op(A), rows contiguous
+    GemmScratch g = gemmScratch.get();
+    g.x = grow(g.x, (long) m * k);
+    g.w = grow(g.w, (long) n * k);
+    float[] x = g.x; // alpha·op(A), rows contiguous
     for (int i = 0; i < m; i++) {
       for (int p = 0; p < k; p++) {
         x[i * k + p] = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
       }
     }
-    float[] w = new float[n * k]; // op(B)ᵀ, so that op(A)·op(B) = x·wᵀ
+    float[] w = g.w; // op(B)ᵀ, so that op(A)·op(B) = x·wᵀ
     for (int j = 0; j < n; j++) {
       for (int p = 0; p < k; p++) {
         w[j * k + p] = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
       }
     }
-    matmulPackedK(m, x, 0, k, packK(w, 0, n, k), beta, c, cOff, ldc);
+    matmulPackedK(m, x, 0, k, g.panels(this, w, n, k), beta, c, cOff, ldc);
   }
+
+  private static float[] grow(float[] a, long n) {
+    if (n > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("GEMM operand of " + n + " floats exceeds the Java array limit");
+    }
+    return a.length >= n ? a : new float[(int) n];
+  }
+
+  /**
+   * Per-thread operands of {@link #gemmViaPanels}, kept between calls so a training loop's weight
+   * gradients allocate nothing: the copies of op(A) and op(B)ᵀ, and panels for the last few
+   * shapes (a training step multiplies a handful of shapes over and over).
+   */
+  private static final class GemmScratch {
+    float[] x = new float[0];
+    float[] w = new float[0];
+    final Panels[] shapes = new Panels[8];
+    int next;
+
+    /** Panels of shape n×k holding W, re-filled in place when this shape was seen before. */
+    Panels panels(SimdKernels owner, float[] w, int n, int k) {
+      for (Panels p : shapes) {
+        if (p != null && p.rows() == n && p.cols() == k) {
+          p.fill(w, 0);
+          return p;
+        }
+      }
+      Panels p = new Panels(owner, w, 0, n, k);
+      shapes[next] = p;
+      next = (next + 1) % shapes.length;
+      return p;
+    }
+  }
+
+  private final ThreadLocal<GemmScratch> gemmScratch = ThreadLocal.withInitial(GemmScratch::new);
 
   /** op(B) = B: a row of C is a combination of rows of B, vectorised along that row. */
   private void gemmRowsOfB(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b,
@@ -743,11 +794,16 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       return;
     }
     VectorSpecies<Float> sp = sp();
+    int upper = sp.loopBound(n);
     for (int r = 0; r < rows; r++) {
       int o = xOff + r * n;
-      for (int j = 0; j < n; j += sp.length()) {
-        VectorMask<Float> m = sp.indexInRange(j, n);
-        FloatVector.fromArray(sp, x, o + j, m).add(FloatVector.fromArray(sp, bias, j, m)).intoArray(x, o + j, m);
+      int j = 0;
+      // Whole vectors and a scalar tail (the same sums): a masked loop boxed vectors here under C2.
+      for (; j < upper; j += sp.length()) {
+        FloatVector.fromArray(sp, x, o + j).add(FloatVector.fromArray(sp, bias, j)).intoArray(x, o + j);
+      }
+      for (; j < n; j++) {
+        x[o + j] += bias[j];
       }
     }
     activate(act.kind(), x, xOff, rows * n, Float.POSITIVE_INFINITY);
@@ -755,12 +811,16 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   @Override
   protected void axpyK(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    // Whole vectors, then a scalar tail with the same fused multiply-add: a masked tail made C2
+    // box vectors here when n is a single vector (measured: ~300 bytes per call at n = 8).
     VectorSpecies<Float> sp = sp();
     FloatVector a = FloatVector.broadcast(sp, alpha);
-    for (int i = 0; i < n; i += sp.length()) {
-      VectorMask<Float> m = sp.indexInRange(i, n);
-      FloatVector.fromArray(sp, x, xOff + i, m).fma(a, FloatVector.fromArray(sp, y, yOff + i, m))
-          .intoArray(y, yOff + i, m);
+    int i = 0;
+    for (int upper = sp.loopBound(n); i < upper; i += sp.length()) {
+      FloatVector.fromArray(sp, x, xOff + i).fma(a, FloatVector.fromArray(sp, y, yOff + i)).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] = Math.fma(x[xOff + i], alpha, y[yOff + i]);
     }
   }
 

@@ -63,8 +63,19 @@ final class ServeCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   Backends backend;
 
+  /**
+   * The JDK's HttpServer closes a keep-alive connection after its response once 200 are idle
+   * (sun.net.httpserver.maxIdleConnections); a client with more connections may then send its next
+   * request on a connection the server is closing and get an I/O error instead of an answer (seen
+   * as 28 IOExceptions with 256 load-test clients). Keep up to this many idle, unless set by -D.
+   */
+  static final int MAX_IDLE_CONNECTIONS = 4096;
+
   @Override
   public Integer call() throws Exception {
+    if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+      System.setProperty("sun.net.httpserver.maxIdleConnections", Integer.toString(MAX_IDLE_CONNECTIONS));
+    }
     Backend b = backend.choose();
     Map<String, Path> files = parseModels(models);
     ServerOptions opts = ServerOptions.defaults().withHost(host).withPort(port).withMaxBodyBytes(maxBodyBytes)

@@ -682,6 +682,74 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     }
   }
 
+  /**
+   * Vectorised for the standard cell (sigmoid gates, tanh candidate and output, no clip, no
+   * coupling) without peepholes; anything else runs the scalar default. Same passes as the
+   * forward cell: pre-activations, activations in place, then the derivative arithmetic.
+   */
+  @Override
+  protected void lstmCellBackwardK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, float[] peep, CellFunctions fns, float[] cPrev, int cPrevOff, float[] cNew, int cNewOff,
+      float[] dh, int dhOff, float[] dc, int dcOff, float[] dGates, int dGatesOff, float[] dPeep) {
+    if (peep != null || !fns.isStandard()) {
+      super.lstmCellBackwardK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, cPrev, cPrevOff, cNew, cNewOff,
+          dh, dhOff, dc, dcOff, dGates, dGatesOff, dPeep);
+      return;
+    }
+    int hd = hidden;
+    float[] s = scratch(5 * hd); // i, f, g, o, tanh(c')
+    for (int r = 0; r < rows; r++) {
+      addThree(4 * hd, xg, xgOff + r * 4 * hd, hg, hgOff + r * 4 * hd, bias, 0, s, 0);
+      activate(Activation.Kind.SIGMOID, s, 0, 2 * hd, Float.POSITIVE_INFINITY);
+      activate(Activation.Kind.TANH, s, 2 * hd, hd, Float.POSITIVE_INFINITY);
+      activate(Activation.Kind.SIGMOID, s, 3 * hd, hd, Float.POSITIVE_INFINITY);
+      System.arraycopy(cNew, cNewOff + r * hd, s, 4 * hd, hd);
+      activate(Activation.Kind.TANH, s, 4 * hd, hd, Float.POSITIVE_INFINITY);
+      lstmGradients(hd, s, cPrev, cPrevOff + r * hd, dh, dhOff + r * hd, dc, dcOff + r * hd, dGates,
+          dGatesOff + r * 4 * hd);
+    }
+  }
+
+  /**
+   * From the activated gates i, f, g, o and tanh(c') in s: dC = dc + dh·o·(1 − tanh²c'),
+   * d(pre-activations) = (dC·g·i(1−i), dC·c·f(1−f), dC·i·(1−g²), dh·tanh(c')·o(1−o)), and dc ← dC·f.
+   * Whole vectors, then a scalar tail of the same operations (no masked tail: C2 boxed those).
+   */
+  private void lstmGradients(int hd, float[] s, float[] cPrev, int cp, float[] dh, int dho, float[] dc, int dco,
+      float[] dG, int dgo) {
+    VectorSpecies<Float> sp = sp();
+    int j = 0;
+    for (int upper = sp.loopBound(hd); j < upper; j += sp.length()) {
+      FloatVector i = FloatVector.fromArray(sp, s, j);
+      FloatVector f = FloatVector.fromArray(sp, s, hd + j);
+      FloatVector g = FloatVector.fromArray(sp, s, 2 * hd + j);
+      FloatVector o = FloatVector.fromArray(sp, s, 3 * hd + j);
+      FloatVector hc = FloatVector.fromArray(sp, s, 4 * hd + j);
+      FloatVector d = FloatVector.fromArray(sp, dh, dho + j);
+      FloatVector c = FloatVector.fromArray(sp, cPrev, cp + j);
+      FloatVector dC = d.mul(o).mul(hc.mul(hc).neg().add(1f)).add(FloatVector.fromArray(sp, dc, dco + j));
+      d.mul(hc).mul(o.mul(o.neg().add(1f))).intoArray(dG, dgo + 3 * hd + j);
+      dC.mul(g).mul(i.mul(i.neg().add(1f))).intoArray(dG, dgo + j);
+      dC.mul(c).mul(f.mul(f.neg().add(1f))).intoArray(dG, dgo + hd + j);
+      dC.mul(i).mul(g.mul(g).neg().add(1f)).intoArray(dG, dgo + 2 * hd + j);
+      dC.mul(f).intoArray(dc, dco + j);
+    }
+    for (; j < hd; j++) {
+      float i = s[j];
+      float f = s[hd + j];
+      float g = s[2 * hd + j];
+      float o = s[3 * hd + j];
+      float hc = s[4 * hd + j];
+      float d = dh[dho + j];
+      float dC = d * o * (1f - hc * hc) + dc[dco + j];
+      dG[dgo + 3 * hd + j] = d * hc * (o * (1f - o));
+      dG[dgo + j] = dC * g * (i * (1f - i));
+      dG[dgo + hd + j] = dC * cPrev[cp + j] * (f * (1f - f));
+      dG[dgo + 2 * hd + j] = dC * i * (1f - g * g);
+      dc[dco + j] = dC * f;
+    }
+  }
+
   /** c' = f⊙c + i⊙g from the activated gates in s; c' goes to c and to s[4H..] for tanh. */
   private void lstmState(int hd, float[] s, boolean coupled, float[] c, int cr) {
     VectorSpecies<Float> sp = sp();

@@ -37,24 +37,30 @@ final class Experiments {
 
   static Outcome run(String name, Settings s) throws IOException {
     Files.createDirectories(s.out());
-    Run r = new Run(s);
-    switch (name) {
-      case "counting" -> counting(r);
-      case "selective-counting" -> selectiveCounting(r);
-      case "ab-memory" -> abMemory(r);
-      case "copy" -> copy(r);
-      default -> throw new IllegalArgumentException("unknown experiment '" + name + "'; choose one of "
-          + String.join(", ", NAMES));
+    try (Run r = new Run(s)) {
+      switch (name) {
+        case "counting" -> counting(r);
+        case "selective-counting" -> selectiveCounting(r);
+        case "ab-memory" -> abMemory(r);
+        case "copy" -> copy(r);
+        default -> throw new IllegalArgumentException("unknown experiment '" + name + "'; choose one of "
+            + String.join(", ", NAMES));
+      }
+      return finish(r, s);
     }
+  }
+
+  private static Outcome finish(Run r, Settings s) throws IOException {
     Path results = s.out().resolve("results.txt");
     Files.writeString(results, r.report.toString(), StandardCharsets.UTF_8);
     r.files.add(0, results);
     return new Outcome(r.report.toString(), r.files);
   }
 
-  /** The state of one run: settings, its random stream, the report and the files so far. */
-  private static final class Run {
+  /** The state of one run: settings, its random stream, the report, the files so far, the models to close. */
+  private static final class Run implements AutoCloseable {
     final Settings s;
+    private final List<SymbolModel> models = new ArrayList<>();
     final SplittableRandom data;
     final StringBuilder report = new StringBuilder();
     final List<Path> files = new ArrayList<>();
@@ -62,6 +68,17 @@ final class Experiments {
     Run(Settings s) {
       this.s = s;
       this.data = new SplittableRandom(s.seed() * 0x9E3779B97F4A7C15L + 12345);
+    }
+
+    /** Keeps {@code m} open until the run ends (its trainer holds pools and, on blas, off-heap memory). */
+    SymbolModel own(SymbolModel m) {
+      models.add(m);
+      return m;
+    }
+
+    @Override
+    public void close() {
+      models.forEach(SymbolModel::close);
     }
 
     long steps(long dflt) {
@@ -114,7 +131,8 @@ final class Experiments {
   // ------------------------------------------------------------------ counting
 
   private static void counting(Run r) throws IOException {
-    SymbolModel m = new SymbolModel(SymbolTasks.COUNTING, 10, 1, r.s.seed(), 0.01, r.steps(4000) / 2, r.s.backend());
+    SymbolModel m = r.own(new SymbolModel(SymbolTasks.COUNTING, 10, 1, r.s.seed(), 0.01, r.steps(4000) / 2,
+        r.s.backend()));
     train(r, "counting", m, r.steps(4000), () -> SymbolTasks.counting(1 + r.data.nextInt(10)));
 
     // The counting neuron: the unit whose cell state correlates most with (a's read − b's read).
@@ -168,8 +186,8 @@ final class Experiments {
   }
 
   private static void selectiveCounting(Run r) throws IOException {
-    SymbolModel m = new SymbolModel(SymbolTasks.SELECTIVE, 10, 1, r.s.seed(), 0.01, r.steps(4000) / 2,
-        r.s.backend());
+    SymbolModel m = r.own(new SymbolModel(SymbolTasks.SELECTIVE, 10, 1, r.s.seed(), 0.01, r.steps(4000) / 2,
+        r.s.backend()));
     train(r, "selective-counting", m, r.steps(4000), () -> selective(r.data, 1 + r.data.nextInt(10), 5));
 
     SplittableRandom test = new SplittableRandom(r.s.seed() + 777);
@@ -267,8 +285,8 @@ final class Experiments {
   // ------------------------------------------------------------------ A/B memory
 
   private static void abMemory(Run r) throws IOException {
-    SymbolModel m = new SymbolModel(SymbolTasks.AB_MEMORY, 10, 1, r.s.seed(), 0.01, r.steps(1500) / 2,
-        r.s.backend());
+    SymbolModel m = r.own(new SymbolModel(SymbolTasks.AB_MEMORY, 10, 1, r.s.seed(), 0.01, r.steps(1500) / 2,
+        r.s.backend()));
     train(r, "ab-memory", m, r.steps(1500), () -> SymbolTasks.abMemory(r.data.nextBoolean(), 1 + r.data.nextInt(10)));
     int end = SymbolTasks.AB_MEMORY.indexOf('$');
     r.line("");
@@ -339,7 +357,8 @@ final class Experiments {
   // ------------------------------------------------------------------ copy
 
   private static void copy(Run r) throws IOException {
-    SymbolModel m = new SymbolModel(SymbolTasks.COPY, 24, 2, r.s.seed(), 0.01, r.steps(4000) / 2, r.s.backend());
+    SymbolModel m = r.own(new SymbolModel(SymbolTasks.COPY, 24, 2, r.s.seed(), 0.01, r.steps(4000) / 2,
+        r.s.backend()));
     train(r, "copy", m, r.steps(4000), () -> SymbolTasks.copy(SymbolTasks.randomWord(1 + r.data.nextInt(6), r.data)));
     int end = SymbolTasks.COPY.indexOf('$');
     SplittableRandom test = new SplittableRandom(r.s.seed() + 555);

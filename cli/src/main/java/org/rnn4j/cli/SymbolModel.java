@@ -21,7 +21,7 @@ import org.rnn4j.train.Trainer;
  * An LSTM with a softmax head over a small alphabet, trained on {@link SymbolTasks.Example}s by
  * the {@link Trainer} (Adam, global-norm clipping, masked next-symbol targets).
  */
-final class SymbolModel {
+final class SymbolModel implements AutoCloseable {
   private final String alphabet;
   private final Backend backend;
   private final Trainer trainer;
@@ -36,6 +36,12 @@ final class SymbolModel {
         : LearningRateSchedule.constant(lr);
     this.trainer = Trainer.create(w, v, seed, Optimizer.adam(schedule, 0.9f, 0.999f, 1e-8f, 0f, false), backend,
         1.0, 0f);
+  }
+
+  /** Releases the trainer's pools and buffers. */
+  @Override
+  public void close() {
+    trainer.close();
   }
 
   String alphabet() {

@@ -191,6 +191,7 @@ final class TrainCharCommand implements Callable<Integer> {
           Progress.duration(progress.elapsedSeconds()), out, curveFile(out));
       pw.flush();
     } finally {
+      trainer.close();
       saved.countDown();
       if (!interrupted) {
         Runtime.getRuntime().removeShutdownHook(hook);

@@ -212,8 +212,9 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * broadcasts per column. The accumulators start from and return to the partial sums in
    * {@code t} (rows {@code panelWidth} apart from {@code o}): vectors never cross a method boundary,
    * so C2 never has to box one. Not 6 × 2 (12 accumulators, the C kernel's tile): C2 (JDK 25)
-   * hoists the broadcasts and spills two accumulators to the stack, which halves the speed; so
-   * do 5 × 2 and the former 4 × 3 (measured 34–42 GFLOP/s against 88 for this tile, in L1).
+   * hoists the broadcasts and spills two accumulators to the stack, which halves the speed
+   * (42 GFLOP/s against 88 for this tile, in L1); 5 × 2 is as slow, and the former 4 × 3 (also 12
+   * accumulators) ran at 39 GFLOP/s on the LSTM B = 64 products where this tile runs at 76–83.
    */
   private void tile4(int k0, int k1, float[] x, int x0, int ldx, float[] pw, int q, float[] t, int o) {
     VectorSpecies<Float> sp = sp();

@@ -77,12 +77,13 @@ static void JNICALL pack(JNIEnv *env, jclass cls, jint tier, jfloatArray w, jint
   unpin(&p);
 }
 
+/* One chunk of a packed product: the panels from panelsOff (a multiple of nr*cols) on, for rows outputs. */
 static void JNICALL matmul_packed(JNIEnv *env, jclass cls, jint tier, jint m, jfloatArray x, jint xOff, jint ldx,
-    jfloatArray panels, jint rows, jint cols, jfloat beta, jfloatArray out, jint outOff, jint ldo) {
+    jfloatArray panels, jint panelsOff, jint rows, jint cols, jfloat beta, jfloatArray out, jint outOff, jint ldo) {
   (void)cls;
   pins p = {.env = env};
   float *px = pin(&p, x, 0), *pp = pin(&p, panels, 0), *po = pin(&p, out, 1);
-  if (!p.failed) isa(tier)->gemm_packed(m, rows, cols, 1.0f, px + xOff, ldx, 1, pp, beta, po + outOff, ldo);
+  if (!p.failed) isa(tier)->gemm_packed(m, rows, cols, 1.0f, px + xOff, ldx, 1, pp + panelsOff, beta, po + outOff, ldo);
   unpin(&p);
 }
 
@@ -185,7 +186,7 @@ static const JNINativeMethod METHODS[] = {
     {"cpuTier", "()I", (void *)cpu_tier},
     {"panelWidth", "(I)I", (void *)panel_width},
     {"pack", "(I" F "III" F ")V", (void *)pack},
-    {"matmulPacked", "(II" F "II" F "IIF" F "II)V", (void *)matmul_packed},
+    {"matmulPacked", "(II" F "II" F "IIIF" F "II)V", (void *)matmul_packed},
     {"gemm", "(IZZIIIF" F "II" F "IIF" F "II)V", (void *)gemm},
     {"gemv", "(IZIIF" F "II" F "IF" F "I)V", (void *)gemv},
     {"lstmCell", "(III" F "I" F "I" F F "IIIFZ" F "I" F "I)V", (void *)lstm_cell},

@@ -18,14 +18,15 @@ public final class Runners {
   }
 
   /**
-   * Sets the thread counts every implementation reads: rnn4j.threads, rnn4j.simd.threads and
-   * rnn4j.blas.threads (ONNX Runtime's intra-op threads are passed to its session). Must run before
+   * Sets the thread counts every implementation reads: rnn4j.threads, rnn4j.simd.threads,
+   * rnn4j.native.threads and rnn4j.blas.threads (ONNX Runtime's intra-op threads are passed to its session). Must run before
    * the backend registry is first used in this JVM (JMH: in a fresh fork's setup).
    */
   public static void applyThreads(int threads) {
     String t = Integer.toString(threads);
     System.setProperty("rnn4j.threads", t);
     System.setProperty("rnn4j.simd.threads", t);
+    System.setProperty("rnn4j.native.threads", t);
     System.setProperty("rnn4j.blas.threads", t);
   }
 

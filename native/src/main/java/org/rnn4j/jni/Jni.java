@@ -17,8 +17,9 @@ final class Jni {
 
   static native void pack(int tier, float[] w, int off, int rows, int cols, float[] out);
 
-  static native void matmulPacked(int tier, int m, float[] x, int xOff, int ldx, float[] panels, int rows, int cols,
-      float beta, float[] out, int outOff, int ldo);
+  /** out ← x·Wᵀ (+ beta·out) for {@code rows} outputs whose panels start at {@code panelsOff}. */
+  static native void matmulPacked(int tier, int m, float[] x, int xOff, int ldx, float[] panels, int panelsOff,
+      int rows, int cols, float beta, float[] out, int outOff, int ldo);
 
   static native void gemm(int tier, boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a,
       int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc);

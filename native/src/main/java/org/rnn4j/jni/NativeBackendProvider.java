@@ -13,6 +13,9 @@ import org.rnn4j.spi.ProbeResult;
  */
 public final class NativeBackendProvider implements BackendProvider {
   public static final String NAME = "native";
+  /** Threads for the packed products; else {@link #GLOBAL_THREADS_PROPERTY}, else the available processors. */
+  public static final String THREADS_PROPERTY = "rnn4j.native.threads";
+  public static final String GLOBAL_THREADS_PROPERTY = "rnn4j.threads";
 
   @Override
   public String name() {
@@ -38,7 +41,14 @@ public final class NativeBackendProvider implements BackendProvider {
     details.put("library", s.source());
     details.put("activations", "Sigmoid, Tanh (approximations within 1e-6 abs) and Relu in C; cells with other "
         + "activations run the Java scalar kernels");
-    details.put("threads", "1");
+    int threads;
+    try {
+      threads = threads(System.getProperty(THREADS_PROPERTY), System.getProperty(GLOBAL_THREADS_PROPERTY),
+          Runtime.getRuntime().availableProcessors());
+    } catch (IllegalArgumentException e) {
+      return ProbeResult.unavailable(e.getMessage());
+    }
+    details.put("threads", Integer.toString(threads));
     return ProbeResult.available("JNI C kernels, " + s.active().id() + " tier", details);
   }
 
@@ -48,6 +58,26 @@ public final class NativeBackendProvider implements BackendProvider {
     if (!s.loaded()) {
       throw new IllegalStateException("backend native is unavailable: " + s.reason());
     }
-    return new NativeKernels(s.active());
+    return new NativeKernels(s.active(), threads(System.getProperty(THREADS_PROPERTY),
+        System.getProperty(GLOBAL_THREADS_PROPERTY), Runtime.getRuntime().availableProcessors()),
+        NativeKernels.DEFAULT_PARALLEL_MIN);
+  }
+
+  /** The thread count from the backend's property, else the global one, else {@code processors}. */
+  static int threads(String nativeThreads, String globalThreads, int processors) {
+    String v = nativeThreads != null ? nativeThreads : globalThreads;
+    if (v == null || v.isBlank()) {
+      return Math.max(1, processors);
+    }
+    String name = nativeThreads != null ? THREADS_PROPERTY : GLOBAL_THREADS_PROPERTY;
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n >= 1 && n <= 1024) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("-D" + name + "=" + v + " is not a thread count between 1 and 1024");
   }
 }

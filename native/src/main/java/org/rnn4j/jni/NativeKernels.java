@@ -9,19 +9,39 @@ import org.rnn4j.spi.PackedMatrix;
  * The C kernels of librnn4j for one ISA tier. Arguments reach C only through the validating
  * front methods of {@link Kernels}. Sigmoid, Tanh and Relu run in C (Sigmoid and Tanh as
  * approximations within 1e-6 absolute); a cell with any other activation runs the inherited Java
- * scalar kernel instead. Single-threaded, like every backend's kernels.
+ * scalar kernel instead.
+ *
+ * <p>Threads: {@link #matmulPacked} products of at least 2^18 multiply-adds are split into row
+ * blocks × panel groups, one C call per chunk, run on a {@link WorkerPool} of {@link #threads()}
+ * threads (the caller included; a pool busy with another caller means the caller computes alone).
+ * Each output is computed by the same C code whichever chunk holds it, so results are
+ * bit-identical for any thread count. Everything else runs on the calling thread.
  */
 public final class NativeKernels extends Kernels {
   private static final int SIGMOID = 0;
   private static final int TANH = 1;
   private static final int RELU = 2;
 
+  /** Rows per chunk: a multiple of the C kernel's 6-row tile and its 96-row block. */
+  static final int ROW_BLOCK = 96;
+  /** Below this many multiply-adds a product runs on the calling thread alone. */
+  static final long DEFAULT_PARALLEL_MIN = 1L << 18;
+
   private final Isa isa;
   private final int tier;
   private final int panelWidth;
+  private final WorkerPool pool;
+  private final long parallelMin;
+  /** The pool's job for this kernel set; only touched while holding the pool. */
+  private final MatmulTask task = new MatmulTask();
 
-  /** Kernels for {@code isa}; the library must be loaded and the CPU must support the tier. */
+  /** Single-threaded kernels for {@code isa}; the library must be loaded and the CPU must support the tier. */
   NativeKernels(Isa isa) {
+    this(isa, 1, DEFAULT_PARALLEL_MIN);
+  }
+
+  /** Kernels for {@code isa} whose packed products use {@code threads} threads (tests lower {@code parallelMin}). */
+  NativeKernels(Isa isa, int threads, long parallelMin) {
     NativeLibrary.Status s = NativeLibrary.status();
     if (!s.loaded()) {
       throw new IllegalStateException("backend native is unavailable: " + s.reason());
@@ -33,6 +53,16 @@ public final class NativeKernels extends Kernels {
     this.isa = isa;
     this.tier = isa.ordinal();
     this.panelWidth = Jni.panelWidth(tier);
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+    }
+    this.pool = threads > 1 ? WorkerPool.shared(threads) : null;
+    this.parallelMin = parallelMin;
+  }
+
+  /** Threads a packed product may use, the caller included. */
+  public int threads() {
+    return pool == null ? 1 : pool.threads();
   }
 
   @Override
@@ -90,10 +120,91 @@ public final class NativeKernels extends Kernels {
   @Override
   protected void matmulPackedK(int m, float[] x, int xOff, int ldx, PackedMatrix w, float beta, float[] out,
       int outOff, int ldo) {
-    if (w instanceof Panels p) {
-      Jni.matmulPacked(tier, m, x, xOff, ldx, p.data, p.rows(), p.cols(), beta, out, outOff, ldo);
-    } else {
+    if (!(w instanceof Panels p)) {
       super.matmulPackedK(m, x, xOff, ldx, w, beta, out, outOff, ldo);
+      return;
+    }
+    long work = (long) m * p.rows() * p.cols();
+    if (pool == null || work < parallelMin) {
+      Jni.matmulPacked(tier, m, x, xOff, ldx, p.data, 0, p.rows(), p.cols(), beta, out, outOff, ldo);
+      return;
+    }
+    // Chunks: row blocks × groups of panels, enough of them to balance the threads.
+    int panels = (p.rows() + panelWidth - 1) / panelWidth;
+    int rowsPerBlock = ((m + 1023) / 1024 + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK; // ≤ 1024 row blocks
+    int rowBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;
+    int target = 4 * threads();
+    int groups = Math.max(1, Math.min(panels, (target + rowBlocks - 1) / rowBlocks));
+    int chunks = rowBlocks * groups;
+    if (chunks > 1 && pool.tryAcquire()) {
+      try {
+        task.set(m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
+        pool.run(task, chunks);
+      } finally {
+        task.clear();
+        pool.release();
+      }
+    } else {
+      Jni.matmulPacked(tier, m, x, xOff, ldx, p.data, 0, p.rows(), p.cols(), beta, out, outOff, ldo);
+    }
+  }
+
+  /** One chunk: rows of row block {@code chunk / groups} times panel group {@code chunk % groups}. */
+  private void matmulChunk(int chunk, int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out,
+      int outOff, int ldo, int groups, int rowsPerBlock) {
+    int panels = (w.rows() + panelWidth - 1) / panelWidth;
+    int g = chunk % groups;
+    int r0 = chunk / groups * rowsPerBlock;
+    int r1 = Math.min(m, r0 + rowsPerBlock);
+    int p0 = (int) ((long) panels * g / groups);
+    int p1 = (int) ((long) panels * (g + 1) / groups);
+    int j0 = p0 * panelWidth;
+    int j1 = Math.min(w.rows(), p1 * panelWidth);
+    if (r1 <= r0 || j1 <= j0) {
+      return;
+    }
+    Jni.matmulPacked(tier, r1 - r0, x, xOff + r0 * ldx, ldx, w.data, p0 * panelWidth * w.cols(), j1 - j0, w.cols(),
+        beta, out, outOff + r0 * ldo + j0, ldo);
+  }
+
+  /** The pool's view of one product; fields are set and cleared while the pool is held. */
+  private final class MatmulTask implements WorkerPool.Job {
+    int m;
+    float[] x;
+    int xOff;
+    int ldx;
+    Panels w;
+    float beta;
+    float[] out;
+    int outOff;
+    int ldo;
+    int groups;
+    int rowsPerBlock;
+
+    void set(int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out, int outOff, int ldo,
+        int groups, int rowsPerBlock) {
+      this.m = m;
+      this.x = x;
+      this.xOff = xOff;
+      this.ldx = ldx;
+      this.w = w;
+      this.beta = beta;
+      this.out = out;
+      this.outOff = outOff;
+      this.ldo = ldo;
+      this.groups = groups;
+      this.rowsPerBlock = rowsPerBlock;
+    }
+
+    void clear() {
+      x = null;
+      w = null;
+      out = null;
+    }
+
+    @Override
+    public void run(int chunk) {
+      matmulChunk(chunk, m, x, xOff, ldx, w, beta, out, outOff, ldo, groups, rowsPerBlock);
     }
   }
 

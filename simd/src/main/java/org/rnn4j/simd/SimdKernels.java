@@ -28,11 +28,13 @@ import org.rnn4j.spi.PackedMatrix;
  */
 public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V128, SimdKernels.V256, SimdKernels.V512 {
   /** Vectors per packed panel: a tile is MR rows × PANEL_VECTORS vectors of output. */
-  static final int PANEL_VECTORS = 3;
-  /** Rows per register tile. */
+  static final int PANEL_VECTORS = 2;
+  /** Rows per register tile (see {@link #tile4} for why not 6). */
   static final int MR = 4;
-  /** Rows per cache block: x rows of one block stay in L2 while panels stream past. */
-  static final int ROW_BLOCK = 64;
+  /** Rows per cache block (a multiple of MR): x rows of one block stay in L2 while panels stream past. */
+  static final int ROW_BLOCK = 96;
+  /** Columns per k block: one panel slice (KC × 2 vectors, 16 KiB at 256 bits) stays in L1 across a row block. */
+  static final int KC = 256;
   /** Below this many multiply-adds a product runs on the calling thread alone. */
   static final long DEFAULT_PARALLEL_MIN = 1L << 18;
 
@@ -190,7 +192,10 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     int p1 = (int) ((long) w.panels * (g + 1) / groups);
     int cols = w.cols();
     int pw = panelWidth;
-    float[] t = scratch(MR * pw);
+    int rows = r1 - r0;
+    // Partial sums of the block's rows × one panel; each k block reloads them, so every output's
+    // multiply-adds run in column order from zero, exactly as in one unblocked pass.
+    float[] t = scratch(Math.max(rows, MR) * pw);
     for (int p = p0; p < p1; p++) {
       int q = p * cols * pw;
       int j = p * pw;
@@ -200,114 +205,120 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
         commit(t, 1, valid, beta, out, outOff + j, ldo);
         continue;
       }
-      int r = r0;
-      for (; r + MR <= r1; r += MR) {
-        tile4(cols, x, xOff + r * ldx, ldx, w.data, q, t);
-        commit(t, MR, valid, beta, out, outOff + r * ldo + j, ldo);
+      java.util.Arrays.fill(t, 0, rows * pw, 0f);
+      for (int k0 = 0; k0 < cols; k0 += KC) {
+        int k1 = Math.min(cols, k0 + KC);
+        int r = r0;
+        for (; r + MR <= r1; r += MR) {
+          tile4(k0, k1, x, xOff + r * ldx, ldx, w.data, q, t, (r - r0) * pw);
+        }
+        for (; r < r1; r++) {
+          tile1(k0, k1, x, xOff + r * ldx, w.data, q, t, (r - r0) * pw);
+        }
       }
-      for (; r < r1; r++) {
-        tile1(cols, x, xOff + r * ldx, w.data, q, t);
-        commit(t, 1, valid, beta, out, outOff + r * ldo + j, ldo);
-      }
+      commit(t, rows, valid, beta, out, outOff + r0 * ldo + j, ldo);
     }
   }
 
   /**
-   * 4 rows × 3 vectors of output: 12 accumulators, 3 panel loads and 4 broadcasts per column.
-   * The tile goes to {@code t} (4 × panelWidth), then {@link #commit} applies beta and the
-   * partial last panel: vectors never cross a method boundary, so C2 never has to box one.
+   * 4 rows × 2 vectors of output over columns [k0, k1): 8 accumulators, 2 panel loads and 4
+   * broadcasts per column. The accumulators start from and return to the partial sums in
+   * {@code t} (rows {@code panelWidth} apart from {@code o}): vectors never cross a method boundary,
+   * so C2 never has to box one. Not 6 × 2 (12 accumulators, the C kernel's tile): C2 (JDK 25)
+   * hoists the broadcasts and spills two accumulators to the stack, which halves the speed
+   * (42 GFLOP/s against 88 for this tile, in L1); 5 × 2 is as slow, and the former 4 × 3 (also 12
+   * accumulators) ran at 39 GFLOP/s on the LSTM B = 64 products where this tile runs at 76–83.
    */
-  private void tile4(int cols, float[] x, int x0, int ldx, float[] pw, int q, float[] t) {
+  private void tile4(int k0, int k1, float[] x, int x0, int ldx, float[] pw, int q, float[] t, int o) {
     VectorSpecies<Float> sp = sp();
     int l = sp.length();
     int step = PANEL_VECTORS * l;
     int x1 = x0 + ldx;
     int x2 = x1 + ldx;
     int x3 = x2 + ldx;
-    FloatVector zero = FloatVector.zero(sp);
-    FloatVector a00 = zero, a01 = zero, a02 = zero, a10 = zero, a11 = zero, a12 = zero;
-    FloatVector a20 = zero, a21 = zero, a22 = zero, a30 = zero, a31 = zero, a32 = zero;
-    for (int c = 0; c < cols; c++, q += step) {
-      FloatVector w0 = FloatVector.fromArray(sp, pw, q);
-      FloatVector w1 = FloatVector.fromArray(sp, pw, q + l);
-      FloatVector w2 = FloatVector.fromArray(sp, pw, q + 2 * l);
+    FloatVector a00 = FloatVector.fromArray(sp, t, o), a01 = FloatVector.fromArray(sp, t, o + l);
+    FloatVector a10 = FloatVector.fromArray(sp, t, o + step), a11 = FloatVector.fromArray(sp, t, o + step + l);
+    FloatVector a20 = FloatVector.fromArray(sp, t, o + 2 * step);
+    FloatVector a21 = FloatVector.fromArray(sp, t, o + 2 * step + l);
+    FloatVector a30 = FloatVector.fromArray(sp, t, o + 3 * step);
+    FloatVector a31 = FloatVector.fromArray(sp, t, o + 3 * step + l);
+    for (int c = k0; c < k1; c++) {
+      int qc = q + c * step;
+      FloatVector w0 = FloatVector.fromArray(sp, pw, qc);
+      FloatVector w1 = FloatVector.fromArray(sp, pw, qc + l);
       FloatVector b = FloatVector.broadcast(sp, x[x0 + c]);
       a00 = w0.fma(b, a00);
       a01 = w1.fma(b, a01);
-      a02 = w2.fma(b, a02);
       b = FloatVector.broadcast(sp, x[x1 + c]);
       a10 = w0.fma(b, a10);
       a11 = w1.fma(b, a11);
-      a12 = w2.fma(b, a12);
       b = FloatVector.broadcast(sp, x[x2 + c]);
       a20 = w0.fma(b, a20);
       a21 = w1.fma(b, a21);
-      a22 = w2.fma(b, a22);
       b = FloatVector.broadcast(sp, x[x3 + c]);
       a30 = w0.fma(b, a30);
       a31 = w1.fma(b, a31);
-      a32 = w2.fma(b, a32);
     }
-    a00.intoArray(t, 0);
-    a01.intoArray(t, l);
-    a02.intoArray(t, 2 * l);
-    a10.intoArray(t, step);
-    a11.intoArray(t, step + l);
-    a12.intoArray(t, step + 2 * l);
-    a20.intoArray(t, 2 * step);
-    a21.intoArray(t, 2 * step + l);
-    a22.intoArray(t, 2 * step + 2 * l);
-    a30.intoArray(t, 3 * step);
-    a31.intoArray(t, 3 * step + l);
-    a32.intoArray(t, 3 * step + 2 * l);
+    a00.intoArray(t, o);
+    a01.intoArray(t, o + l);
+    a10.intoArray(t, o + step);
+    a11.intoArray(t, o + step + l);
+    a20.intoArray(t, o + 2 * step);
+    a21.intoArray(t, o + 2 * step + l);
+    a30.intoArray(t, o + 3 * step);
+    a31.intoArray(t, o + 3 * step + l);
   }
 
-  /** One row × 3 vectors; the same operations per output as {@link #tile4}, so the same bits. */
-  private void tile1(int cols, float[] x, int x0, float[] pw, int q, float[] t) {
+  /** One row × 2 vectors; the same operations per output as {@link #tile4}, so the same bits. */
+  private void tile1(int k0, int k1, float[] x, int x0, float[] pw, int q, float[] t, int o) {
     VectorSpecies<Float> sp = sp();
     int l = sp.length();
     int step = PANEL_VECTORS * l;
-    FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0;
-    for (int c = 0; c < cols; c++, q += step) {
+    FloatVector a0 = FloatVector.fromArray(sp, t, o), a1 = FloatVector.fromArray(sp, t, o + l);
+    for (int c = k0; c < k1; c++) {
+      int qc = q + c * step;
       FloatVector b = FloatVector.broadcast(sp, x[x0 + c]);
-      a0 = FloatVector.fromArray(sp, pw, q).fma(b, a0);
-      a1 = FloatVector.fromArray(sp, pw, q + l).fma(b, a1);
-      a2 = FloatVector.fromArray(sp, pw, q + 2 * l).fma(b, a2);
+      a0 = FloatVector.fromArray(sp, pw, qc).fma(b, a0);
+      a1 = FloatVector.fromArray(sp, pw, qc + l).fma(b, a1);
     }
-    a0.intoArray(t, 0);
-    a1.intoArray(t, l);
-    a2.intoArray(t, 2 * l);
+    a0.intoArray(t, o);
+    a1.intoArray(t, o + l);
   }
 
   /**
-   * Batch 1: the weights are streamed once and there is no reuse, so the limit is the FMA
-   * latency chain; even and odd columns go to separate accumulators (6 chains).
+   * Batch 1: the weights are streamed once and there is no reuse, so the limits are memory
+   * bandwidth and the FMA latency chain; columns c mod 4 go to separate accumulators (8 chains),
+   * added in a fixed order at the end.
    */
   private void gemvTile(int cols, float[] x, int x0, float[] pw, int q, float[] t) {
     VectorSpecies<Float> sp = sp();
     int l = sp.length();
     int step = PANEL_VECTORS * l;
-    FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+    FloatVector a0 = FloatVector.zero(sp), a1 = a0, b0 = a0, b1 = a0, d0 = a0, d1 = a0, e0 = a0, e1 = a0;
     int c = 0;
-    for (; c + 1 < cols; c += 2, q += 2 * step) {
-      FloatVector e = FloatVector.broadcast(sp, x[x0 + c]);
-      FloatVector d = FloatVector.broadcast(sp, x[x0 + c + 1]);
-      a0 = FloatVector.fromArray(sp, pw, q).fma(e, a0);
-      a1 = FloatVector.fromArray(sp, pw, q + l).fma(e, a1);
-      a2 = FloatVector.fromArray(sp, pw, q + 2 * l).fma(e, a2);
-      b0 = FloatVector.fromArray(sp, pw, q + step).fma(d, b0);
-      b1 = FloatVector.fromArray(sp, pw, q + step + l).fma(d, b1);
-      b2 = FloatVector.fromArray(sp, pw, q + step + 2 * l).fma(d, b2);
+    for (; c + 3 < cols; c += 4) {
+      int qc = q + c * step;
+      FloatVector xa = FloatVector.broadcast(sp, x[x0 + c]);
+      FloatVector xb = FloatVector.broadcast(sp, x[x0 + c + 1]);
+      FloatVector xd = FloatVector.broadcast(sp, x[x0 + c + 2]);
+      FloatVector xe = FloatVector.broadcast(sp, x[x0 + c + 3]);
+      a0 = FloatVector.fromArray(sp, pw, qc).fma(xa, a0);
+      a1 = FloatVector.fromArray(sp, pw, qc + l).fma(xa, a1);
+      b0 = FloatVector.fromArray(sp, pw, qc + step).fma(xb, b0);
+      b1 = FloatVector.fromArray(sp, pw, qc + step + l).fma(xb, b1);
+      d0 = FloatVector.fromArray(sp, pw, qc + 2 * step).fma(xd, d0);
+      d1 = FloatVector.fromArray(sp, pw, qc + 2 * step + l).fma(xd, d1);
+      e0 = FloatVector.fromArray(sp, pw, qc + 3 * step).fma(xe, e0);
+      e1 = FloatVector.fromArray(sp, pw, qc + 3 * step + l).fma(xe, e1);
     }
-    if (c < cols) {
-      FloatVector e = FloatVector.broadcast(sp, x[x0 + c]);
-      a0 = FloatVector.fromArray(sp, pw, q).fma(e, a0);
-      a1 = FloatVector.fromArray(sp, pw, q + l).fma(e, a1);
-      a2 = FloatVector.fromArray(sp, pw, q + 2 * l).fma(e, a2);
+    for (; c < cols; c++) {
+      int qc = q + c * step;
+      FloatVector xa = FloatVector.broadcast(sp, x[x0 + c]);
+      a0 = FloatVector.fromArray(sp, pw, qc).fma(xa, a0);
+      a1 = FloatVector.fromArray(sp, pw, qc + l).fma(xa, a1);
     }
-    a0.add(b0).intoArray(t, 0);
-    a1.add(b1).intoArray(t, l);
-    a2.add(b2).intoArray(t, 2 * l);
+    a0.add(b0).add(d0.add(e0)).intoArray(t, 0);
+    a1.add(b1).add(d1.add(e1)).intoArray(t, l);
   }
 
   /** out ← tile (+ beta·out) for the first {@code valid} columns of {@code rows} tile rows; out not read when beta = 0. */

@@ -154,7 +154,7 @@ abstract class KernelConformance {
   @Test
   void matmulPackedWithOffsets() {
     int[][] shapes = {{1, 1, 1}, {1, 65, 1021}, {1, 257, 3}, {2, 17, 17}, {3, 3, 65}, {4, 24, 8}, {5, 65, 17},
-        {17, 1, 3}, {65, 257, 65}, {130, 17, 257}, {67, 1021, 3}};
+        {17, 1, 3}, {65, 257, 65}, {130, 17, 257}, {67, 1021, 3}, {7, 40, 513}, {97, 33, 600}};
     for (int[] s : shapes) {
       for (float beta : new float[] {0f, 0.75f}) {
         matmulCase(simd, s[0], s[1], s[2], beta);
@@ -190,6 +190,36 @@ abstract class KernelConformance {
       }
     }
     assertNear(what, want, got, bound);
+  }
+
+  /**
+   * For m > 1 every output is one FMA chain from zero in column order, whatever tile, k block,
+   * row block or thread computes it: bit for bit what a scalar Math.fma loop gives.
+   */
+  @Test
+  void matmulPackedSumsEachOutputAsOneFmaChainInColumnOrder() {
+    int[][] shapes = {{2, 17, 17}, {7, 40, 513}, {97, 33, 600}, {130, 70, 257}};
+    for (int[] s : shapes) {
+      int m = s[0];
+      int rows = s[1];
+      int cols = s[2];
+      float[] w = random(rows * cols);
+      float[] x = random(m * cols);
+      for (SimdKernels k : new SimdKernels[] {simd, simdPooled}) {
+        float[] got = new float[m * rows];
+        k.matmulPacked(m, x, 0, cols, k.pack(w, 0, rows, cols), 0f, got, 0, rows);
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < rows; j++) {
+            float acc = 0f;
+            for (int c = 0; c < cols; c++) {
+              acc = Math.fma(w[j * cols + c], x[i * cols + c], acc);
+            }
+            assertEquals(Float.floatToIntBits(acc), Float.floatToIntBits(got[i * rows + j]),
+                "m=" + m + " W=" + rows + "x" + cols + " threads=" + k.threads() + " at " + i + "," + j);
+          }
+        }
+      }
+    }
   }
 
   @Test

@@ -24,7 +24,7 @@ class ThreadCountIndependenceTest {
     SimdKernels[] ks = {SimdKernels.create(BITS, 1, 0), SimdKernels.create(BITS, 2, 0), SimdKernels.create(BITS, 3, 0)};
     assertEquals(3, ks[2].threads());
     SplittableRandom rnd = new SplittableRandom(7);
-    int[][] shapes = {{1, 257, 65}, {3, 65, 17}, {17, 1021, 33}, {64, 96, 40}, {65, 257, 129}, {200, 75, 31}};
+    int[][] shapes = {{1, 257, 65}, {3, 65, 17}, {17, 1021, 33}, {64, 96, 40}, {65, 257, 129}, {200, 75, 31}, {100, 70, 600}};
     for (int[] s : shapes) {
       int m = s[0];
       int rows = s[1];

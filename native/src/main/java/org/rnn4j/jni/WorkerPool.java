@@ -1,0 +1,154 @@
+package org.rnn4j.jni;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A small fixed pool of daemon threads that runs one chunked job at a time, without allocating.
+ * The same design as the simd backend's {@code org.rnn4j.simd.WorkerPool} (a copy: native must not
+ * depend on the simd module); each chunk is one call into C.
+ *
+ * <p>The caller takes the pool with {@link #tryAcquire()} (a busy pool means: run the job on your
+ * own thread, results are the same), publishes a job and helps run its chunks. Chunks are claimed
+ * from one atomic ticket that carries the job's generation, so a late worker can never claim a
+ * chunk of a later job. Idle workers spin briefly (steps follow each other within microseconds),
+ * then park. Which thread runs a chunk never changes its result: jobs split only over
+ * independent outputs.
+ */
+final class WorkerPool {
+  /** A job split into independent chunks 0..n-1. */
+  interface Job {
+    void run(int chunk);
+  }
+
+  /** The most chunks one job may have (the ticket keeps 16 bits for them). */
+  static final int MAX_CHUNKS = 0xFFFF;
+  private static final int SPINS = 1 << 13;
+  private static final ConcurrentHashMap<Integer, WorkerPool> SHARED = new ConcurrentHashMap<>();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  /** generation (32 bits) | chunks (16 bits) | next unclaimed chunk (16 bits). */
+  private final AtomicLong ticket = new AtomicLong();
+  private final AtomicInteger completed = new AtomicInteger();
+  private final Thread[] workers;
+  private volatile Job job;
+  private volatile Thread caller;
+  private volatile Throwable failure;
+  private int generation;
+
+  private WorkerPool(int threads) {
+    workers = new Thread[threads - 1];
+    for (int i = 0; i < workers.length; i++) {
+      Thread t = new Thread(this::workLoop, "rnn4j-native-" + threads + "-worker-" + (i + 1));
+      t.setDaemon(true);
+      workers[i] = t;
+      t.start();
+    }
+  }
+
+  /** The pool for {@code threads} threads in all (the caller counts as one); one per size per JVM. */
+  static WorkerPool shared(int threads) {
+    if (threads < 2) {
+      throw new IllegalArgumentException("a pool needs at least 2 threads, got " + threads);
+    }
+    return SHARED.computeIfAbsent(threads, WorkerPool::new);
+  }
+
+  /** Threads that run a job, the caller included. */
+  int threads() {
+    return workers.length + 1;
+  }
+
+  /** Takes the pool for one job; false when another thread is using it. */
+  boolean tryAcquire() {
+    return lock.tryLock();
+  }
+
+  void release() {
+    lock.unlock();
+  }
+
+  /** Runs chunks 0..chunks-1 of {@code j} on the pool and this thread; only between acquire and release. */
+  void run(Job j, int chunks) {
+    if (!lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("pool not acquired");
+    }
+    if (chunks < 1 || chunks > MAX_CHUNKS) {
+      throw new IllegalArgumentException("chunks out of range: " + chunks);
+    }
+    failure = null;
+    job = j;
+    caller = Thread.currentThread();
+    completed.set(0);
+    int gen = ++generation;
+    ticket.set(((long) gen << 32) | ((long) chunks << 16));
+    for (Thread w : workers) {
+      LockSupport.unpark(w);
+    }
+    help(gen);
+    int spins = 0;
+    while (completed.get() < chunks) {
+      if (++spins < SPINS) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.park(this);
+      }
+    }
+    job = null;
+    Throwable f = failure;
+    if (f != null) {
+      failure = null;
+      if (f instanceof RuntimeException re) {
+        throw re;
+      }
+      if (f instanceof Error e) {
+        throw e;
+      }
+      throw new IllegalStateException(f);
+    }
+  }
+
+  /** Claims and runs chunks of generation {@code gen} until none is left. */
+  private void help(int gen) {
+    for (;;) {
+      long t = ticket.get();
+      int chunks = (int) (t >>> 16) & 0xFFFF;
+      int next = (int) t & 0xFFFF;
+      if ((int) (t >>> 32) != gen || next >= chunks) {
+        return;
+      }
+      if (!ticket.compareAndSet(t, t + 1)) {
+        continue;
+      }
+      // A successful claim means this generation is still running, so job is its job.
+      try {
+        job.run(next);
+      } catch (Throwable e) {
+        failure = e;
+      }
+      if (completed.incrementAndGet() == chunks) {
+        LockSupport.unpark(caller);
+      }
+    }
+  }
+
+  private void workLoop() {
+    int seen = 0;
+    for (;;) {
+      long t;
+      int spins = 0;
+      while ((int) ((t = ticket.get()) >>> 32) == seen) {
+        if (++spins < SPINS) {
+          Thread.onSpinWait();
+        } else {
+          LockSupport.park(this);
+        }
+      }
+      seen = (int) (t >>> 32);
+      help(seen);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package org.rnn4j.jni;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.rnn4j.spi.PackedMatrix;
+
+/** The native packed product gives the same bits on 1, 2 and 3 threads, whatever the split. */
+class NativeThreadCountIndependenceTest {
+  private static float[] random(SplittableRandom rnd, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) rnd.nextGaussian();
+    }
+    return a;
+  }
+
+  private static NativeKernels[] kernels() {
+    NativeLibrary.Status s = NativeLibrary.status();
+    assertTrue(s.loaded(), () -> "native library did not load: " + s.reason());
+    return new NativeKernels[] {new NativeKernels(s.active(), 1, 0), new NativeKernels(s.active(), 2, 0),
+        new NativeKernels(s.active(), 3, 0)};
+  }
+
+  @Test
+  void matmulPackedIsBitIdenticalAcrossThreadCounts() {
+    NativeKernels[] ks = kernels();
+    assertEquals(3, ks[2].threads());
+    SplittableRandom rnd = new SplittableRandom(7);
+    // Row counts across the 96-row chunk, columns across the C kernel's 256-column k block,
+    // outputs that end in a partial panel.
+    int[][] shapes = {{1, 257, 65}, {1, 2048, 300}, {3, 65, 17}, {17, 1021, 33}, {64, 96, 40}, {65, 257, 129},
+        {200, 75, 31}, {97, 130, 600}};
+    for (int[] s : shapes) {
+      int m = s[0];
+      int rows = s[1];
+      int cols = s[2];
+      float[] w = random(rnd, rows * cols);
+      float[] x = random(rnd, m * cols);
+      for (float beta : new float[] {0f, 0.5f}) {
+        float[] init = random(rnd, m * rows);
+        float[] first = null;
+        for (int rep = 0; rep < 2; rep++) {
+          for (NativeKernels k : ks) {
+            PackedMatrix p = k.pack(w, 0, rows, cols);
+            float[] out = init.clone();
+            k.matmulPacked(m, x, 0, cols, p, beta, out, 0, rows);
+            if (first == null) {
+              first = out;
+            } else {
+              assertArrayEquals(first, out, "m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + " threads="
+                  + k.threads());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void chunksWriteOnlyTheirOutputsWithOffsets() {
+    NativeKernels one = kernels()[0];
+    NativeKernels three = kernels()[2];
+    SplittableRandom rnd = new SplittableRandom(3);
+    int m = 130;
+    int rows = 70;
+    int cols = 300;
+    int ldx = cols + 5;
+    int ldo = rows + 7;
+    float[] w = random(rnd, rows * cols);
+    float[] x = random(rnd, 4 + m * ldx);
+    float[] want = new float[11 + m * ldo];
+    Arrays.fill(want, Float.NaN);
+    float[] got = want.clone();
+    one.matmulPacked(m, x, 4, ldx, one.pack(w, 0, rows, cols), 0f, want, 11, ldo);
+    three.matmulPacked(m, x, 4, ldx, three.pack(w, 0, rows, cols), 0f, got, 11, ldo);
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), "at " + i);
+    }
+  }
+
+  @Test
+  void threadCountComesFromTheBackendPropertyThenTheGlobalOne() {
+    assertEquals(3, NativeBackendProvider.threads("3", "2", 8));
+    assertEquals(2, NativeBackendProvider.threads(null, "2", 8));
+    assertEquals(8, NativeBackendProvider.threads(null, null, 8));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> NativeBackendProvider.threads("zero", null, 8));
+    assertTrue(e.getMessage().contains("rnn4j.native.threads"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> NativeBackendProvider.threads(null, "0", 8));
+  }
+}

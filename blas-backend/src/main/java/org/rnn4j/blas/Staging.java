@@ -14,7 +14,8 @@ import org.bytedeco.javacpp.FloatPointer;
  * threads do not each pin native memory: a call leases one buffer and returns it when done. The
  * pool keeps at most one buffer per slot (BlasKernels uses 2 × cores, at least 4), each of at most
  * {@link #POOLED_FLOATS} floats; a larger or surplus buffer is freed as soon as its call ends.
- * Steady state allocates nothing.
+ * Steady state allocates nothing: a new buffer is made only when more calls run at once than
+ * ever before.
  */
 final class Staging {
   /** The largest buffer (in floats, 4 MiB) kept for reuse; callers chunk big products to fit. */
@@ -93,8 +94,10 @@ final class Staging {
         return;
       }
       free();
-      // Grow geometrically within the pooled size, exactly beyond it (that buffer is one-off).
-      int size = floats <= POOLED_FLOATS ? Math.min(POOLED_FLOATS, Math.max(floats, 2 * capacity)) : floats;
+      // Every pooled buffer has the pooled size from the start: buffers change hands between
+      // threads and call sites, and a smaller one would grow (allocate) whenever a bigger product
+      // happened to lease it, long after warm-up. Beyond the pooled size: exact (that buffer is one-off).
+      int size = Math.max(floats, POOLED_FLOATS);
       memory = new FloatPointer(size);
       view = memory.asBuffer();
       a = new FloatPointer(memory);

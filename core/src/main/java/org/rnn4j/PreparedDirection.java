@@ -26,7 +26,7 @@ final class PreparedDirection implements AutoCloseable {
   final float[] peep;
   final float[] bHo;
 
-  PreparedDirection(ModelSpec spec, ModelWeights w, int layer, int dir, Kernels k) {
+  PreparedDirection(ModelSpec spec, ModelWeights w, int layer, int dir, Kernels k, Precision precision) {
     this.cell = spec.cell();
     this.hidden = spec.hiddenSize();
     this.outWidth = spec.outputWidth();
@@ -45,13 +45,13 @@ final class PreparedDirection implements AutoCloseable {
     float[] bIh = w.values(ModelWeights.name("bias_ih", layer, dir));
     float[] bHh = w.values(ModelWeights.name("bias_hh", layer, dir));
     int recurrentIn = spec.outputWidth();
-    this.wIh = k.pack(ih, 0, gh, spec.layerInputSize(layer));
+    this.wIh = k.pack(ih, 0, gh, spec.layerInputSize(layer), precision);
     if (cell == CellType.GRU_RESET_BEFORE) {
       this.wHh = null;
-      this.wHhRz = k.pack(hh, 0, 2 * h, recurrentIn);
-      this.wHhN = k.pack(hh, 2 * h * recurrentIn, h, recurrentIn);
+      this.wHhRz = k.pack(hh, 0, 2 * h, recurrentIn, precision);
+      this.wHhN = k.pack(hh, 2 * h * recurrentIn, h, recurrentIn, precision);
     } else {
-      this.wHh = k.pack(hh, 0, gh, recurrentIn);
+      this.wHh = k.pack(hh, 0, gh, recurrentIn, precision);
       this.wHhRz = null;
       this.wHhN = null;
     }
@@ -69,7 +69,7 @@ final class PreparedDirection implements AutoCloseable {
       }
     }
     this.wHr = spec.projSize() > 0
-        ? k.pack(w.values(ModelWeights.name("weight_hr", layer, dir)), 0, spec.projSize(), h) : null;
+        ? k.pack(w.values(ModelWeights.name("weight_hr", layer, dir)), 0, spec.projSize(), h, precision) : null;
     this.peep = spec.peepholes() ? w.values(ModelWeights.name("weight_peep", layer, dir)).clone() : null;
     if (cell == CellType.JORDAN) {
       this.wHo = k.pack(w.values(ModelWeights.name("weight_ho", layer, dir)), 0, spec.outputSize(), h);

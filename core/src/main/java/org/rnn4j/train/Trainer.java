@@ -13,6 +13,7 @@ import org.rnn4j.Gradients;
 import org.rnn4j.Model;
 import org.rnn4j.ModelSpec;
 import org.rnn4j.ModelWeights;
+import org.rnn4j.Precision;
 import org.rnn4j.SequenceBatch;
 import org.rnn4j.backend.BackendRegistry;
 import org.rnn4j.io.ModelFiles;
@@ -130,7 +131,7 @@ public final class Trainer {
 
   /** Final states of a forward pass with the current parameters (no loss, no update). */
   StepResult finalStates(SequenceBatch in) {
-    try (Model m = Model.of(weights(), backend)) {
+    try (Model m = Model.of(weights(), backend, Precision.FP32)) {
       ForwardResult r = m.forward(in);
       return new StepResult(Double.NaN, Double.NaN, r.hN().data(), r.cN() == null ? null : r.cN().data());
     }
@@ -138,14 +139,14 @@ public final class Trainer {
 
   /** Head outputs [rows, outputs] for the selected positions: logits for inspection or sampling. */
   public float[] logits(SequenceBatch in, int[] rows) {
-    try (Model m = Model.of(weights(), backend)) {
+    try (Model m = Model.of(weights(), backend, Precision.FP32)) {
       float[] y = m.forward(in).output().data();
       return head.forward(params.get(LinearHead.WEIGHT), params.get(LinearHead.BIAS), y, rows);
     }
   }
 
   private StepResult run(SequenceBatch in, Targets targets, boolean update) {
-    try (Model m = Model.of(weights(), backend)) {
+    try (Model m = Model.of(weights(), backend, Precision.FP32)) {
       org.rnn4j.Dropout d = update && dropout != null
           ? new org.rnn4j.Dropout(dropout.p(), dropout.variational(), dropout.seed() + 31 * optimizer.steps()) : null;
       ForwardPass pass = update ? m.record(in, d) : null;

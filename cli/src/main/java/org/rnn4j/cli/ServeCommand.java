@@ -62,9 +62,13 @@ final class ServeCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   Backends backend;
 
+  @picocli.CommandLine.Mixin
+  Precisions precision;
+
   @Override
   public Integer call() throws Exception {
     Backend b = backend.choose();
+    org.rnn4j.Precision prec = precision.choose();
     Map<String, Path> files = parseModels(models);
     ServerOptions opts = ServerOptions.defaults().withHost(host).withPort(port).withMaxBodyBytes(maxBodyBytes)
         .withMaxInflightBodyBytes(Math.max(256L << 20, 4L * maxBodyBytes)).withTimeoutMillis(timeoutMillis)
@@ -77,12 +81,13 @@ final class ServeCommand implements Callable<Integer> {
               + "served (a graph's glue ops cannot be micro-batched row by row); export the RNN's weights as "
               + "safetensors and serve that");
         }
-        loaded.put(e.getKey(), Model.load(e.getValue(), b));
+        loaded.put(e.getKey(), Model.load(e.getValue(), b, prec));
       }
       InferenceServer server = InferenceServer.start(loaded, opts);
       PrintWriter out = spec.commandLine().getOut();
       for (Map.Entry<String, Model> e : loaded.entrySet()) {
-        out.printf("serving %s: %s on %s%n", e.getKey(), e.getValue().spec(), b.name());
+        out.printf("serving %s: %s on %s%s%n", e.getKey(), e.getValue().spec(), b.name(),
+            prec == org.rnn4j.Precision.FP32 ? "" : " in " + prec);
       }
       out.printf("listening on %s (max batch %d, max delay %d µs, queue %d); Ctrl-C stops%n", server.baseUrl(),
           maxBatch, maxDelayMicros, queue);

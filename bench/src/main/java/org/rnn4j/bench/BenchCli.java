@@ -33,7 +33,10 @@ public final class BenchCli {
         --input N --hidden N --steps N --batch N          (default 512 512 50 1)
         --layers N --bidirectional                        (default 1 layer, one direction)
         --threads N        threads of every implementation (default 1)
-        --impl a,b,...     of scalar,simd,blas,native,ort,newcomer (default all)
+        --impl a,b,...     of scalar,simd,blas,native,ort,newcomer (default all); an rnn4j
+                           backend may be named NAME/bf16 (bf16 weights)
+        --precision LIST   fp32, bf16 or fp32,bf16: the rnn4j backends in each (default fp32;
+                           ORT and newcomer run fp32 only)
         --warmup S         warm-up seconds per implementation (default 3; the Vector API
                            code needs ~2-3 s of JIT before it is fast)
         --seconds S        measuring seconds per implementation (default 2)
@@ -81,6 +84,7 @@ public final class BenchCli {
     boolean bi = false;
     int threads = 1;
     List<String> impls = Runners.ALL;
+    List<String> precisions = List.of("fp32");
     double warmup = 3.0;
     double seconds = 2.0;
     boolean full = false;
@@ -104,6 +108,7 @@ public final class BenchCli {
           case "--bidirectional" -> bi = true;
           case "--threads" -> threads = Integer.parseInt(value(args, ++i, a));
           case "--impl" -> impls = List.of(value(args, ++i, a).split(","));
+          case "--precision" -> precisions = List.of(value(args, ++i, a).split(","));
           case "--warmup" -> warmup = Double.parseDouble(value(args, ++i, a));
           case "--seconds" -> seconds = Double.parseDouble(value(args, ++i, a));
           case "--full" -> full = true;
@@ -114,11 +119,22 @@ public final class BenchCli {
         }
       }
       for (String impl : impls) {
-        if (!Runners.ALL.contains(impl)) {
+        if (!Runners.known(impl)) {
           throw new IllegalArgumentException("unknown implementation '" + impl + "'; known: "
-              + String.join(",", Runners.ALL));
+              + String.join(",", Runners.ALL) + " (rnn4j backends also as NAME/bf16)");
         }
       }
+      // Every rnn4j backend in every listed precision (simd, simd/bf16, …); ORT and newcomer in fp32 only.
+      List<String> expanded = new ArrayList<>();
+      for (String impl : impls) {
+        for (String p : precisions) {
+          String named = Runners.isRnn4j(Runners.base(impl)) ? Runners.withPrecision(impl, p) : impl;
+          if (!expanded.contains(named)) {
+            expanded.add(named);
+          }
+        }
+      }
+      impls = expanded;
       if (threads < 1) {
         throw new IllegalArgumentException("--threads must be ≥ 1");
       }

@@ -74,7 +74,25 @@ public final class NativeKernels extends Kernels {
   }
 
   @Override
+  protected PackedMatrix packBf16K(float[] w, int off, int rows, int cols) {
+    if (!NativeBf16.fits(rows, cols, panelWidth)) {
+      return super.packBf16K(w, off, rows, cols); // rounded fp32 dense copy, as the reference
+    }
+    return new NativeBf16.Panels(this, panelWidth, w, off, rows, cols);
+  }
+
+  @Override
+  public String bf16Kernels() {
+    return "widening " + isa.id() + ": bf16 weight panels (2 bytes per weight) widened to fp32 in C, fp32 FMA; "
+        + "activations not rounded (fp32). AMX-bf16 and AVX512_BF16 (vdpbf16ps) are not implemented: no hardware "
+        + "to test them was available";
+  }
+
+  @Override
   protected boolean owns(PackedMatrix w) {
+    if (w instanceof NativeBf16.Panels b) {
+      return b.owner == this;
+    }
     return w instanceof Panels p ? p.owner == this : super.owns(w);
   }
 
@@ -83,6 +101,8 @@ public final class NativeKernels extends Kernels {
       int outOff, int ldo) {
     if (w instanceof Panels p) {
       Jni.matmulPacked(tier, m, x, xOff, ldx, p.data, p.rows(), p.cols(), beta, out, outOff, ldo);
+    } else if (w instanceof NativeBf16.Panels b) {
+      JniBf16.matmulPacked(tier, m, x, xOff, ldx, b.data, b.rows(), b.cols(), beta, out, outOff, ldo);
     } else {
       super.matmulPackedK(m, x, xOff, ldx, w, beta, out, outOff, ldo);
     }

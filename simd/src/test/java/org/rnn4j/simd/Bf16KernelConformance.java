@@ -131,6 +131,21 @@ abstract class Bf16KernelConformance {
   }
 
   @Test
+  void resultsAreBitIdenticalForAnyThreadCount() {
+    for (int m : new int[] {1, 5, 130}) {
+      int rows = 300;
+      int cols = 65;
+      float[] x = random(m * cols);
+      float[] w = random(rows * cols);
+      float[] one = new float[m * rows];
+      float[] two = new float[m * rows];
+      simd.matmulPacked(m, x, 0, cols, simd.pack(w, 0, rows, cols, Precision.BF16), 0f, one, 0, rows);
+      simdPooled.matmulPacked(m, x, 0, cols, simdPooled.pack(w, 0, rows, cols, Precision.BF16), 0f, two, 0, rows);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(one, two, "m=" + m);
+    }
+  }
+
+  @Test
   void bf16AndFp32MatricesAreNotInterchangeableBetweenKernelSets() {
     PackedMatrix mine = simd.pack(new float[6], 0, 2, 3, Precision.BF16);
     float[] out = new float[2];

@@ -5,20 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.rnn4j.Precision;
 import org.rnn4j.backend.ScalarKernels;
-import org.rnn4j.spi.Backend;
 import org.rnn4j.spi.Bf16;
 import org.rnn4j.spi.Kernels;
 import org.rnn4j.spi.PackedMatrix;
-import org.rnn4j.spi.ProbeResult;
-import org.rnn4j.testing.Bf16ParitySuite;
 
 /**
  * The simd bf16 products against the scalar bf16 reference (the same bf16 weights, fp32 sums) at
@@ -153,14 +148,5 @@ abstract class Bf16KernelConformance {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> simdPooled.matmulPacked(1, new float[3], 0, 3, mine, 0f, out, 0, 2));
     assertEquals(true, e.getMessage().contains("not by backend simd"), e.getMessage());
-  }
-
-  /** Whole models at this width against the scalar bf16 reference. */
-  @Nested
-  class Models extends Bf16ParitySuite {
-    @Override
-    protected Backend backend() {
-      return new Backend("simd", 50, ProbeResult.available("test width " + bits(), Map.of()), simd);
-    }
   }
 }

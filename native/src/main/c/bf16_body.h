@@ -11,7 +11,7 @@
 #define BFN(n) BCAT3(n, _bf16_, SUFFIX)
 
 #define BNR (2 * VW) /* panel width: two vectors of output rows */
-#define BMR 4        /* rows per register tile: 8 accumulators + 2 weight vectors + 1 broadcast */
+#define BMR 6        /* rows per register tile: 12 accumulators + 2 weight vectors + 1 broadcast fit 16 registers */
 
 typedef float BFN(vf) __attribute__((vector_size(VW * 4)));
 typedef unsigned int BFN(vu) __attribute__((vector_size(VW * 4)));
@@ -88,6 +88,8 @@ static void BFN(matmul)(int m, int n, int k, const float *x, ptrdiff_t ldx, cons
     int i = 0;
     for (; i + BMR <= m; i += BMR) BFN(tile)(BMR, k, x + i * ldx, ldx, bp, beta, o + i * ldo, ldo, nc);
     switch (m - i) {
+      case 5: BFN(tile)(5, k, x + i * ldx, ldx, bp, beta, o + i * ldo, ldo, nc); break;
+      case 4: BFN(tile)(4, k, x + i * ldx, ldx, bp, beta, o + i * ldo, ldo, nc); break;
       case 3: BFN(tile)(3, k, x + i * ldx, ldx, bp, beta, o + i * ldo, ldo, nc); break;
       case 2: BFN(tile)(2, k, x + i * ldx, ldx, bp, beta, o + i * ldo, ldo, nc); break;
       case 1: BFN(tile)(1, k, x + i * ldx, ldx, bp, beta, o + i * ldo, ldo, nc); break;

@@ -1,9 +1,11 @@
 /*
  * bf16-weight kernels (precision bf16): one table per ISA tier, built from bf16_body.h like the
- * fp32 kernels. Weights arrive as panels of nr output rows (nr = the tier's fp32 panel width),
- * k-major, each weight a bfloat16 (uint16, zero-padded past the last row), rounded to nearest
- * even in Java at model load. The kernels widen them to fp32 in registers (zero-extend to 32 bits,
- * shift left by 16) and multiply-add in fp32; activations stay fp32 (not rounded to bf16).
+ * fp32 kernels. Weights arrive as panels of nr output rows (nr = the tier's fp32 panel width); per
+ * panel and pair of input columns, nr 32-bit lanes (column 2q in the low 16 bits, 2q+1 in the high;
+ * zero past the last row and past an odd k), each a bfloat16 rounded to nearest even in Java at
+ * model load (a Java short[], little-endian). The kernels turn a lane into fp32 values with
+ * `lane << 16` and `lane & 0xFFFF0000` in registers and multiply-add in fp32; activations stay fp32
+ * (not rounded to bf16).
  *
  * AMX-bf16 tiles and AVX512_BF16 (vdpbf16ps) are not implemented: no machine that has them was
  * available to test them on, and untested kernels are not shipped.

@@ -75,7 +75,8 @@ public final class NativeKernels extends Kernels {
 
   @Override
   protected PackedMatrix packBf16K(float[] w, int off, int rows, int cols) {
-    if (!NativeBf16.fits(rows, cols, panelWidth)) {
+    if (!NativeBf16.fits(rows, cols, panelWidth)
+        || java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
       return super.packBf16K(w, off, rows, cols); // rounded fp32 dense copy, as the reference
     }
     return new NativeBf16.Panels(this, panelWidth, w, off, rows, cols);

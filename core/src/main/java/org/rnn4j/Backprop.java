@@ -1,6 +1,8 @@
 package org.rnn4j;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.rnn4j.spi.Kernels;
 
@@ -19,25 +21,107 @@ final class Backprop {
   private final ModelWeights weights;
   private final Kernels k;
   private final PreparedDirection[] prepared;
-  private final Tape tape;
-  private final Map<String, float[]> grads = new LinkedHashMap<>();
+  /** Parameter names in {@link ModelWeights#layout} order, their gradients, and the same arrays per slot. */
+  private final String[] names;
+  private final float[][] grads;
+  private final SlotGrads[] slotGrads;
+  // Reusable scratch, grown to the largest batch seen; only prefixes are meaningful.
+  private float[] bufA = new float[0];
+  private float[] bufB = new float[0];
+  private float[] dx = new float[0];
+  private float[] dh0 = new float[0];
+  private float[] dc0 = new float[0];
+  private float[] dh = new float[0];
+  private float[] dc = new float[0];
+  private float[] cPrev = new float[0];
+  private float[] direct = new float[0];
+  private float[] tmp = new float[0];
+  private final Grads g;
+  private Tape tape;
 
-  Backprop(ModelSpec spec, ModelWeights weights, Kernels k, PreparedDirection[] prepared, Tape tape) {
+  /** The gradient arrays of one layer × direction (null where the model has no such parameter). */
+  private static final class SlotGrads {
+    float[] wIh;
+    float[] wHh;
+    float[] bIh;
+    float[] bHh;
+    float[] wHr;
+    float[] peep;
+    float[] wHo;
+    float[] bHo;
+  }
+
+  Backprop(ModelSpec spec, ModelWeights weights, Kernels k, PreparedDirection[] prepared) {
     this.spec = spec;
     this.weights = weights;
     this.k = k;
     this.prepared = prepared;
-    this.tape = tape;
-    for (ModelWeights.Param p : ModelWeights.layout(spec)) {
-      grads.put(p.name(), new float[p.size()]);
+    List<ModelWeights.Param> layout = ModelWeights.layout(spec);
+    names = new String[layout.size()];
+    grads = new float[layout.size()][];
+    Map<String, float[]> byName = new LinkedHashMap<>();
+    for (int i = 0; i < names.length; i++) {
+      names[i] = layout.get(i).name();
+      grads[i] = new float[layout.get(i).size()];
+      byName.put(names[i], grads[i]);
     }
+    slotGrads = new SlotGrads[spec.directionCount()];
+    for (int layer = 0; layer < spec.numLayers(); layer++) {
+      for (int d = 0; d < spec.directions(); d++) {
+        SlotGrads s = new SlotGrads();
+        s.wIh = byName.get(ModelWeights.name("weight_ih", layer, d));
+        s.wHh = byName.get(ModelWeights.name("weight_hh", layer, d));
+        s.bIh = byName.get(ModelWeights.name("bias_ih", layer, d));
+        s.bHh = byName.get(ModelWeights.name("bias_hh", layer, d));
+        s.wHr = byName.get(ModelWeights.name("weight_hr", layer, d));
+        s.peep = byName.get(ModelWeights.name("weight_peep", layer, d));
+        s.wHo = byName.get(ModelWeights.name("weight_ho", layer, d));
+        s.bHo = byName.get(ModelWeights.name("bias_ho", layer, d));
+        slotGrads[layer * spec.directions() + d] = s;
+      }
+    }
+    g = new Grads(spec);
   }
 
-  Gradients run(boolean batchFirst, float[] dy, float[] dhN, float[] dcN) {
+  /** Parameter names in layout order; {@link #gradient(int)} holds each one's gradient after {@link #run}. */
+  String[] names() {
+    return names;
+  }
+
+  float[] gradient(int i) {
+    return grads[i];
+  }
+
+  /**
+   * Computes every gradient of the recorded pass into this object's buffers (overwriting the last
+   * run's); allocates nothing once the buffers have grown to the batch. Arguments are validated
+   * by the caller.
+   */
+  void run(Tape tape, boolean batchFirst, float[] dy, float[] dhN, float[] dcN) {
+    this.tape = tape;
+    for (float[] a : grads) {
+      Arrays.fill(a, 0f);
+    }
     int steps = tape.steps;
     int batch = tape.batch;
     int width = spec.directions() * spec.outputWidth();
-    float[] dOut = new float[tape.rows * width];
+    int hid = spec.hiddenSize();
+    int hOut = spec.outputWidth();
+    long rows = tape.rows;
+    long widest = Math.max(width, spec.inputSize());
+    bufA = Workspace.grow(bufA, rows * widest);
+    bufB = Workspace.grow(bufB, rows * widest);
+    long wide = Math.max(hid, hOut);
+    dh = Workspace.grow(dh, (long) batch * hOut);
+    dc = Workspace.grow(dc, (long) batch * hid);
+    cPrev = Workspace.grow(cPrev, (long) batch * hid);
+    direct = Workspace.grow(direct, batch * wide);
+    tmp = Workspace.grow(tmp, batch * wide);
+    g.ensure(tape.rows, spec);
+    int slots = spec.directionCount();
+    dh0 = Workspace.grow(dh0, (long) slots * batch * hOut);
+    dc0 = Workspace.grow(dc0, spec.hasCellState() ? (long) slots * batch * hid : 0);
+    float[] dOut = bufA;
     for (int t = 0; t < steps; t++) {
       for (int r = 0; r < tape.batchSizes[t]; r++) {
         int b = tape.order[r];
@@ -45,28 +129,27 @@ final class Backprop {
         System.arraycopy(dy, src, dOut, (tape.offsets[t] + r) * width, width);
       }
     }
-    int slots = spec.directionCount();
-    float[] dh0 = new float[slots * batch * spec.outputWidth()];
-    float[] dc0 = spec.hasCellState() ? new float[slots * batch * spec.hiddenSize()] : null;
     for (int layer = spec.numLayers() - 1; layer >= 0; layer--) {
       int inWidth = spec.layerInputSize(layer);
-      float[] dIn = new float[tape.rows * inWidth];
+      float[] dIn = dOut == bufA ? bufB : bufA;
+      Arrays.fill(dIn, 0, tape.rows * inWidth, 0f);
       for (int d = 0; d < spec.directions(); d++) {
-        direction(layer, d, dOut, width, dIn, inWidth, dhN, dcN, dh0, dc0);
+        direction(layer, d, dOut, width, dIn, inWidth, dhN, dcN);
       }
       if (spec.residual() && layer > 0) {
-        k.axpy(dIn.length, 1f, dOut, 0, dIn, 0);
+        k.axpy(tape.rows * inWidth, 1f, dOut, 0, dIn, 0);
       }
       float[] mask = layer > 0 ? tape.dropoutMasks[layer - 1] : null;
       if (mask != null) {
-        for (int i = 0; i < dIn.length; i++) {
+        for (int i = 0; i < tape.rows * inWidth; i++) {
           dIn[i] *= mask[i];
         }
       }
       dOut = dIn;
     }
     int features = spec.inputSize();
-    float[] dx = new float[steps * batch * features];
+    dx = Workspace.grow(dx, (long) steps * batch * features);
+    Arrays.fill(dx, 0, steps * batch * features, 0f);
     for (int t = 0; t < steps; t++) {
       for (int r = 0; r < tape.batchSizes[t]; r++) {
         int b = tape.order[r];
@@ -74,22 +157,29 @@ final class Backprop {
         System.arraycopy(dOut, (tape.offsets[t] + r) * features, dx, dst, features);
       }
     }
-    Map<String, FloatTensor> params = new LinkedHashMap<>();
-    for (Map.Entry<String, float[]> e : grads.entrySet()) {
-      params.put(e.getKey(), new FloatTensor(e.getValue(), weights.shape(e.getKey())));
-    }
-    int[] xShape = batchFirst ? new int[] {batch, steps, features} : new int[] {steps, batch, features};
-    return new Gradients(new FloatTensor(dx, xShape), new FloatTensor(dh0, new int[] {slots, batch,
-        spec.outputWidth()}), dc0 == null ? null : new FloatTensor(dc0, new int[] {slots, batch,
-        spec.hiddenSize()}), params);
   }
 
-  private float[] grad(String base, int layer, int dir) {
-    return grads.get(ModelWeights.name(base, layer, dir));
+  /** The last run's gradients as fresh tensors (the public {@link Model#vjp} contract). */
+  Gradients result(boolean batchFirst) {
+    int steps = tape.steps;
+    int batch = tape.batch;
+    int features = spec.inputSize();
+    int slots = spec.directionCount();
+    int hOut = spec.outputWidth();
+    int hid = spec.hiddenSize();
+    Map<String, FloatTensor> params = new LinkedHashMap<>();
+    for (int i = 0; i < names.length; i++) {
+      params.put(names[i], new FloatTensor(grads[i].clone(), weights.shape(names[i])));
+    }
+    int[] xShape = batchFirst ? new int[] {batch, steps, features} : new int[] {steps, batch, features};
+    return new Gradients(new FloatTensor(Arrays.copyOf(dx, steps * batch * features), xShape),
+        new FloatTensor(Arrays.copyOf(dh0, slots * batch * hOut), new int[] {slots, batch, hOut}),
+        spec.hasCellState() ? new FloatTensor(Arrays.copyOf(dc0, slots * batch * hid), new int[] {slots, batch, hid})
+            : null, params);
   }
 
   private void direction(int layer, int dir, float[] dOut, int width, float[] dIn, int inWidth, float[] dhN,
-      float[] dcN, float[] dh0, float[] dc0) {
+      float[] dcN) {
     int slot = layer * spec.directions() + dir;
     PreparedDirection p = prepared[slot];
     PreparedDirection.Transposed wt = p.transposed(spec, weights, layer, dir, k);
@@ -100,8 +190,14 @@ final class Backprop {
     int hid = spec.hiddenSize();
     int hOut = spec.outputWidth();
     int gh = spec.gateRows();
-    float[] dh = new float[batch * hOut];
-    float[] dc = spec.hasCellState() ? new float[batch * hid] : null;
+    float[] dh = this.dh;
+    float[] dc = spec.hasCellState() ? this.dc : null;
+    if (dhN == null) {
+      java.util.Arrays.fill(dh, 0, batch * hOut, 0f);
+    }
+    if (dc != null && dcN == null) {
+      java.util.Arrays.fill(dc, 0, batch * hid, 0f);
+    }
     for (int r = 0; r < batch; r++) {
       int b = tape.order[r];
       if (dhN != null) {
@@ -113,11 +209,11 @@ final class Backprop {
     }
     // Per step only what the recurrence needs runs; the weight gradients are summed over every
     // step at the end in one product each: dX (input side), dHg (recurrent side), previous states.
-    Grads g = new Grads(rows, gh, hOut, spec);
-    float[] cPrev = dc == null ? null : new float[batch * hid];
-    float[] direct = new float[batch * Math.max(hid, hOut)];
-    float[] tmp = new float[batch * Math.max(hid, hOut)];
-    float[] gPeep = p.peep == null ? null : grad("weight_peep", layer, dir); // looked up once, not per step
+    Grads g = this.g;
+    float[] cPrev = dc == null ? null : this.cPrev;
+    float[] direct = this.direct;
+    float[] tmp = this.tmp;
+    float[] gPeep = p.peep == null ? null : slotGrads[slot].peep;
     for (int i = steps - 1; i >= 0; i--) {
       int t = dir == 0 ? i : steps - 1 - i;
       int alive = tape.batchSizes[t];
@@ -181,7 +277,7 @@ final class Backprop {
         }
       }
     }
-    accumulateWeightGradients(layer, dir, td, g, inWidth);
+    accumulateWeightGradients(layer, slotGrads[slot], td, g, inWidth);
     // The layer input's gradient, every step at once: dIn += dX·W_ih.
     k.matmulPacked(rows, g.dX, 0, gh, wt.wIh, 1f, dIn, 0, inWidth);
     for (int r = 0; r < batch; r++) {
@@ -193,36 +289,45 @@ final class Backprop {
     }
   }
 
-  /** Gradients gathered over every step of one direction, in the packed row layout. */
+  /** Gradients gathered over every step of one direction, in the packed row layout; reused. */
   private static final class Grads {
     /** Gradient of the input projection's output, [rows, G·H]. */
-    final float[] dX;
+    float[] dX = new float[0];
     /** Gradient of the recurrent product's output, [rows, G·H]; the same array as dX where they are equal. */
-    final float[] dHg;
+    float[] dHg;
     /** The state each row had before each step, [rows, Hout]. */
-    final float[] hPrev;
+    float[] hPrev = new float[0];
     /** LSTM projection: dh per step [rows, P]; Jordan: d(output pre-activation) [rows, O]. */
-    final float[] dProj;
+    float[] dProj;
 
-    Grads(int rows, int gh, int hOut, ModelSpec spec) {
-      dX = new float[rows * gh];
-      dHg = spec.cell().isGru() ? new float[rows * gh] : dX;
-      hPrev = new float[rows * hOut];
-      dProj = spec.projSize() > 0 || spec.cell() == CellType.JORDAN ? new float[rows * hOut] : null;
+    Grads(ModelSpec spec) {
+      dHg = spec.cell().isGru() ? new float[0] : dX;
+      dProj = spec.projSize() > 0 || spec.cell() == CellType.JORDAN ? new float[0] : null;
+    }
+
+    void ensure(int rows, ModelSpec spec) {
+      long r = rows;
+      int gh = spec.gateRows();
+      dX = Workspace.grow(dX, r * gh);
+      dHg = spec.cell().isGru() ? Workspace.grow(dHg, r * gh) : dX;
+      hPrev = Workspace.grow(hPrev, r * spec.outputWidth());
+      if (dProj != null) {
+        dProj = Workspace.grow(dProj, r * spec.outputWidth());
+      }
     }
   }
 
   /** dW_ih, db_ih, dW_hh, db_hh (and W_hr, W_ho, b_ho) from the per-step gradients, one product each. */
-  private void accumulateWeightGradients(int layer, int dir, Tape.Direction td, Grads g, int inWidth) {
+  private void accumulateWeightGradients(int layer, SlotGrads sg, Tape.Direction td, Grads g, int inWidth) {
     int rows = tape.rows;
     int gh = spec.gateRows();
     int hid = spec.hiddenSize();
     int hOut = spec.outputWidth();
     k.gemm(true, false, gh, inWidth, rows, 1f, g.dX, 0, gh, tape.layerInput[layer], 0, inWidth, 1f,
-        grad("weight_ih", layer, dir), 0, inWidth);
-    columnSums(g.dX, rows, gh, grad("bias_ih", layer, dir), 0);
-    columnSums(g.dHg, rows, gh, grad("bias_hh", layer, dir), 0);
-    float[] gWhh = grad("weight_hh", layer, dir);
+        sg.wIh, 0, inWidth);
+    columnSums(g.dX, rows, gh, sg.bIh, 0);
+    columnSums(g.dHg, rows, gh, sg.bHh, 0);
+    float[] gWhh = sg.wHh;
     if (spec.cell() == CellType.GRU_RESET_BEFORE) {
       // The r and z rows act on h; the n rows act on r⊙h, which the tape kept.
       k.gemm(true, false, 2 * hid, hid, rows, 1f, g.dHg, 0, gh, g.hPrev, 0, hid, 1f, gWhh, 0, hid);
@@ -231,13 +336,13 @@ final class Backprop {
       k.gemm(true, false, gh, hOut, rows, 1f, g.dHg, 0, gh, g.hPrev, 0, hOut, 1f, gWhh, 0, hOut);
     }
     if (spec.projSize() > 0) {
-      k.gemm(true, false, hOut, hid, rows, 1f, g.dProj, 0, hOut, td.tmp, 0, hid, 1f, grad("weight_hr", layer, dir), 0,
+      k.gemm(true, false, hOut, hid, rows, 1f, g.dProj, 0, hOut, td.tmp, 0, hid, 1f, sg.wHr, 0,
           hid);
     }
     if (spec.cell() == CellType.JORDAN) {
-      k.gemm(true, false, hOut, hid, rows, 1f, g.dProj, 0, hOut, td.tmp, 0, hid, 1f, grad("weight_ho", layer, dir), 0,
+      k.gemm(true, false, hOut, hid, rows, 1f, g.dProj, 0, hOut, td.tmp, 0, hid, 1f, sg.wHo, 0,
           hid);
-      columnSums(g.dProj, rows, hOut, grad("bias_ho", layer, dir), 0);
+      columnSums(g.dProj, rows, hOut, sg.bHo, 0);
     }
   }
 

@@ -18,12 +18,22 @@ public record Dropout(float p, boolean variational, long seed) {
 
   /** The mask of one layer's packed output [rows, width], rows in the model's packed order. */
   float[] mask(int layer, int width, int steps, int batch, int[] order, int[] batchSizes, int[] offsets, int rows) {
+    float[] m = new float[rows * width];
+    fillMask(layer, width, steps, batch, order, batchSizes, offsets, rows, m, variational ? new float[batch * width]
+        : null);
+    return m;
+  }
+
+  /**
+   * As {@link #mask}, into {@code m} (at least rows·width) with {@code perSequence} (at least
+   * batch·width, variational only) as scratch.
+   */
+  void fillMask(int layer, int width, int steps, int batch, int[] order, int[] batchSizes, int[] offsets, int rows,
+      float[] m, float[] perSequence) {
     SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + layer);
     float keep = 1f / (1f - p);
-    float[] m = new float[rows * width];
     if (variational) {
-      float[] perSequence = new float[batch * width];
-      for (int i = 0; i < perSequence.length; i++) {
+      for (int i = 0; i < batch * width; i++) {
         perSequence[i] = rnd.nextDouble() < p ? 0f : keep;
       }
       for (int t = 0; t < steps; t++) {
@@ -32,10 +42,9 @@ public record Dropout(float p, boolean variational, long seed) {
         }
       }
     } else {
-      for (int i = 0; i < m.length; i++) {
+      for (int i = 0; i < rows * width; i++) {
         m[i] = rnd.nextDouble() < p ? 0f : keep;
       }
     }
-    return m;
   }
 }

@@ -144,14 +144,32 @@ public final class Model implements AutoCloseable {
   }
 
   Recorded forward(SequenceBatch in, Workspace ws, boolean record, Dropout dropout) {
+    validate(in, ws);
+    int steps = in.steps();
+    int batch = in.batch();
+    int ld = spec.directionCount();
+    int hOut = spec.outputWidth();
+    int hid = spec.hiddenSize();
+    int width = spec.directions() * hOut;
+    float[] y = new float[steps * batch * width];
+    float[] hN = new float[ld * batch * hOut];
+    float[] cN = spec.hasCellState() ? new float[ld * batch * hid] : null;
+    Tape tape = record ? new Tape(spec) : null;
+    run(in, ws, tape, dropout, y, hN, cN);
+    int[] yShape = in.isBatchFirst() ? new int[] {batch, steps, width} : new int[] {steps, batch, width};
+    return new Recorded(new ForwardResult(new FloatTensor(y, yShape), new FloatTensor(hN, new int[] {ld, batch, hOut}),
+        cN == null ? null : new FloatTensor(cN, new int[] {ld, batch, hid})), tape);
+  }
+
+  /** Checks the input against this model and the workspace. */
+  void validate(SequenceBatch in, Workspace ws) {
     ensureOpen();
     Objects.requireNonNull(in, "input");
     // A workspace fits every model of the same architecture, so equal specs may share one.
-    if (ws == null || !ws.spec.equals(spec)) {
+    if (ws == null || (ws.spec != spec && !ws.spec.equals(spec))) {
       throw new IllegalArgumentException("workspace was created for another architecture" + (ws == null ? "" : ": "
           + ws.spec));
     }
-    int steps = in.steps();
     int batch = in.batch();
     if (in.features() != spec.inputSize()) {
       throw new IllegalArgumentException("x: " + in.features() + " features per step, model expects "
@@ -165,23 +183,33 @@ public final class Model implements AutoCloseable {
       throw new IllegalArgumentException("c0 given, but a " + spec.cell().id() + " model has no cell state");
     }
     checkState("c0", in.c0(), (long) ld * batch * hid, ld, batch, hid);
+  }
 
+  /**
+   * The forward pass of a validated input into caller-owned outputs (y, at least T·B·D·Hout, is
+   * zeroed first; hN, cN at least [L·D, B, ·]), recording into {@code tape} (prepared here) when
+   * it is not null. Allocates nothing once the workspace and tape have grown to the batch.
+   */
+  void run(SequenceBatch in, Workspace ws, Tape tape, Dropout dropout, float[] y, float[] hN, float[] cN) {
+    int steps = in.steps();
+    int batch = in.batch();
+    int hOut = spec.outputWidth();
     int[] lengths = in.lengthsRef();
     ws.layout(steps, batch, lengths);
     ws.ensure(steps, batch);
     int rows = ws.packedRows;
 
     float[] input = gatherInput(in, ws);
-    Tape tape = record ? new Tape(spec, ws, steps, batch) : null;
+    if (tape != null) {
+      tape.prepare(ws, steps, batch);
+    }
     int width = spec.directions() * hOut;
-    float[] hN = new float[ld * batch * hOut];
-    float[] cN = spec.hasCellState() ? new float[ld * batch * hid] : null;
     float[] out = null;
     for (int layer = 0; layer < spec.numLayers(); layer++) {
       out = (layer % 2 == 0) ? ws.layerA : ws.layerB;
       int inWidth = spec.layerInputSize(layer);
       if (tape != null) {
-        tape.layerInput[layer] = java.util.Arrays.copyOf(input, rows * inWidth);
+        System.arraycopy(input, 0, tape.layerInput[layer], 0, rows * inWidth);
       }
       for (int d = 0; d < spec.directions(); d++) {
         runDirection(layer, d, input, inWidth, out, width, steps, batch, in, ws, hN, cN, tape);
@@ -190,20 +218,25 @@ public final class Model implements AutoCloseable {
         kernels.axpy(rows * width, 1f, input, 0, out, 0);
       }
       if (dropout != null && dropout.p() > 0f && layer < spec.numLayers() - 1) {
-        float[] mask = dropout.mask(layer, width, steps, batch, ws.order, ws.batchSizes, ws.offsets, rows);
+        float[] mask;
+        if (tape != null) {
+          mask = tape.maskBuffer(layer, rows * width);
+          if (dropout.variational()) {
+            tape.maskPerSequence = Workspace.grow(tape.maskPerSequence, (long) batch * width);
+          }
+          dropout.fillMask(layer, width, steps, batch, ws.order, ws.batchSizes, ws.offsets, rows, mask,
+              tape.maskPerSequence);
+          tape.dropoutMasks[layer] = mask;
+        } else {
+          mask = dropout.mask(layer, width, steps, batch, ws.order, ws.batchSizes, ws.offsets, rows);
+        }
         for (int i = 0; i < rows * width; i++) {
           out[i] *= mask[i];
-        }
-        if (tape != null) {
-          tape.dropoutMasks[layer] = mask;
         }
       }
       input = out;
     }
-    float[] y = scatterOutput(out, width, steps, batch, in.isBatchFirst(), ws);
-    int[] yShape = in.isBatchFirst() ? new int[] {batch, steps, width} : new int[] {steps, batch, width};
-    return new Recorded(new ForwardResult(new FloatTensor(y, yShape), new FloatTensor(hN, new int[] {ld, batch, hOut}),
-        cN == null ? null : new FloatTensor(cN, new int[] {ld, batch, hid})), tape);
+    scatterOutput(out, width, steps, batch, in.isBatchFirst(), ws, y);
   }
 
   /**
@@ -263,7 +296,44 @@ public final class Model implements AutoCloseable {
       throw new IllegalArgumentException("dc_n given, but a " + spec.cell().id() + " model has no cell state");
     }
     checkState("dc_n", dcN, (long) ld * batch * spec.hiddenSize(), ld, batch, spec.hiddenSize());
-    return new Backprop(spec, weights, kernels, prepared, tape).run(in.isBatchFirst(), dy, dhN, dcN);
+    Backprop bp = newBackprop();
+    bp.run(tape, in.isBatchFirst(), dy, dhN, dcN);
+    return bp.result(in.isBatchFirst());
+  }
+
+  /** A reusable backward pass over this model's prepared weights. */
+  Backprop newBackprop() {
+    return new Backprop(spec, weights, kernels, prepared);
+  }
+
+  /** Floats of scratch {@link #refresh} needs. */
+  int refreshScratchSize() {
+    int n = 1;
+    for (PreparedDirection p : prepared) {
+      n = Math.max(n, p.refreshScratchSize());
+    }
+    return n;
+  }
+
+  /**
+   * Re-prepares every layer from the current values of this model's parameter arrays, in place
+   * (for {@link TrainableModel}, the only owner of a model whose parameters change). Not safe
+   * while another call uses the model.
+   */
+  void refresh(float[] scratch) {
+    ensureOpen();
+    if (precision != Precision.FP32) {
+      throw new UnsupportedOperationException("re-packing updated parameters runs in fp32 only; this model is "
+          + precision);
+    }
+    for (PreparedDirection p : prepared) {
+      p.refresh(kernels, scratch);
+    }
+  }
+
+  /** The kernels this model runs on. */
+  Kernels kernels() {
+    return kernels;
   }
 
   private static void checkState(String name, float[] s, long expected, int ld, int batch, int width) {
@@ -293,8 +363,9 @@ public final class Model implements AutoCloseable {
     return p;
   }
 
-  private float[] scatterOutput(float[] out, int width, int steps, int batch, boolean batchFirst, Workspace ws) {
-    float[] y = new float[steps * batch * width];
+  private void scatterOutput(float[] out, int width, int steps, int batch, boolean batchFirst, Workspace ws,
+      float[] y) {
+    java.util.Arrays.fill(y, 0, steps * batch * width, 0f);
     for (int t = 0; t < steps; t++) {
       for (int r = 0; r < ws.batchSizes[t]; r++) {
         int b = ws.order[r];
@@ -302,7 +373,6 @@ public final class Model implements AutoCloseable {
         System.arraycopy(out, (ws.offsets[t] + r) * width, y, dst, width);
       }
     }
-    return y;
   }
 
   private void runDirection(int layer, int dir, float[] input, int inWidth, float[] out, int width, int steps,

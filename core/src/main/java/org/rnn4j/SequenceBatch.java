@@ -17,7 +17,7 @@ public final class SequenceBatch {
   private final float[] h0;
   private final float[] c0;
 
-  private SequenceBatch(float[] x, int steps, int batch, int features, boolean batchFirst, int[] lengths,
+  SequenceBatch(float[] x, int steps, int batch, int features, boolean batchFirst, int[] lengths,
       float[] h0, float[] c0) {
     this.x = x;
     this.steps = steps;
@@ -112,6 +112,14 @@ public final class SequenceBatch {
 
   int[] lengthsRef() {
     return lengths;
+  }
+
+  /** The length of row b (without copying {@link #lengths()}). */
+  public int length(int b) {
+    if (b < 0 || b >= batch) {
+      throw new IndexOutOfBoundsException("row " + b + " of a batch of " + batch);
+    }
+    return lengths == null ? steps : lengths[b];
   }
 
   public float[] h0() {

@@ -16,8 +16,8 @@ import java.util.TreeSet;
 import java.util.function.BiPredicate;
 
 /**
- * Turns JMH JSON results ({@code -rf json}) of {@link RnnBenchmark}, {@link StepBenchmark} and
- * {@link CeilingBenchmark} into the Markdown tables of {@code bench/RESULTS.md}: per configuration
+ * Turns JMH JSON results ({@code -rf json}) of {@link RnnBenchmark}, {@link StepBenchmark},
+ * {@link TrainingBenchmark} and {@link CeilingBenchmark} into the Markdown tables of {@code bench/RESULTS.md}: per configuration
  * ms per call, sequences/s, GFLOP/s, % of the sgemm ceiling, weight GB/s (batch 1) and % of the
  * streaming ceiling, bytes allocated per call ({@code -prof gc}), speed relative to ONNX Runtime;
  * the streaming step; the ceilings; and the ✓/✗ table of the backend issues' targets.
@@ -227,6 +227,24 @@ public final class Report {
         stepTable(s, config, step, stream);
       }
     }
+    List<Result> subnormal = of(results, "SubnormalBenchmark.forward");
+    if (!subnormal.isEmpty()) {
+      subnormalTable(s, subnormal);
+    }
+    List<Result> train = of(results, "TrainingBenchmark.train");
+    if (!train.isEmpty()) {
+      s.append("### Training step (`TrainingBenchmark`: forward + backward + Adam + re-pack)\n\n");
+      s.append("GFLOP/s: 3 × the forward's matrix-product FLOP (backward does twice the forward's) per step. "
+          + "forward: the same pass alone, as the step runs it (recording the tape), in the same fork; "
+          + "step / forward: target ≤ 3.3. % sgemm: of `CeilingBenchmark.sgemm` at the same threads; target "
+          + "≥ 70%. split: `kernels` = the backend's own threads inside each product, `batch` = the batch's "
+          + "rows in one shard per thread on the trainer's pool, products single-threaded. Allocation: "
+          + "`-prof gc` `gc.alloc.rate.norm` of the step.\n\n");
+      List<Result> fwd = of(results, "TrainingBenchmark.forward");
+      for (String config : configs(train)) {
+        trainingTable(s, config, train, fwd, sgemm);
+      }
+    }
     if (!sgemm.isEmpty() || !stream.isEmpty()) {
       ceilings(s, results);
     }
@@ -341,6 +359,69 @@ public final class Report {
           .append(" | ").append(fmt(flops / (r.ms() * 1e6), 2)).append(" | ").append(fmt(gbs, 1)).append(" | ")
           .append(bw == null ? "–" : fmt(100 * gbs / bw, 0) + "%").append(" | ").append(bytes(r.allocBytes()))
           .append(" | ").append(ratio(ortMs(step, config, r.threads()), r.ms())).append(" |\n");
+    }
+    s.append('\n');
+  }
+
+  private static void subnormalTable(StringBuilder s, List<Result> rows) {
+    s.append("### Subnormal numbers (`SubnormalBenchmark`, 1 thread)\n\n");
+    s.append("The same model with zero biases, once on a standard-normal input and once on that input × 1e-39, "
+        + "which keeps every gate product, state and output subnormal (the JVM cannot set flush-to-zero). "
+        + "A slowdown > 1 means subnormal arithmetic costs time.\n\n");
+    s.append("| configuration | impl | normal ms | subnormal ms | slowdown |\n|---|---|---:|---:|---:|\n");
+    for (String config : configs(rows)) {
+      for (String impl : Runners.ALL) {
+        Double normal = null;
+        Double tiny = null;
+        for (Result r : rows) {
+          if (r.config().equals(config) && r.impl().equals(impl)) {
+            if (r.param("data", "").equals("normal")) {
+              normal = r.ms();
+            } else if (r.param("data", "").equals("subnormal")) {
+              tiny = r.ms();
+            }
+          }
+        }
+        if (normal != null || tiny != null) {
+          s.append("| ").append(config).append(" | ").append(impl).append(" | ")
+              .append(normal == null ? "–" : fmt(normal, 3)).append(" | ").append(tiny == null ? "–" : fmt(tiny, 3))
+              .append(" | ").append(normal == null || tiny == null ? "–" : fmt(tiny / normal, 2) + "×").append(" |\n");
+        }
+      }
+    }
+    s.append('\n');
+  }
+
+  private static void trainingTable(StringBuilder s, String config, List<Result> train, List<Result> fwd,
+      Map<String, Double> sgemm) {
+    BenchConfig c = BenchConfig.parse(config);
+    double flops = 3 * c.flopsPerCall();
+    s.append("#### ").append(c.label()).append(" (`").append(config).append("`): ")
+        .append(fmt(flops / 1e9, 3)).append(" GFLOP per training step\n\n");
+    s.append("| impl | threads | split | step ms | ± | forward ms | step / forward | GFLOP/s | % sgemm | "
+        + "alloc B/step | |\n");
+    s.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|:-:|\n");
+    List<Result> rows = train.stream().filter(r -> r.config().equals(config)).sorted(ROW_ORDER
+        .thenComparing(r -> r.param("split", "kernels"))).toList();
+    for (Result r : rows) {
+      Double f = null;
+      for (Result x : fwd) {
+        if (x.config().equals(config) && x.impl().equals(r.impl()) && x.threads() == r.threads()
+            && x.param("split", "kernels").equals(r.param("split", "kernels"))) {
+          f = x.ms();
+        }
+      }
+      double gflops = flops / (r.ms() * 1e6);
+      Double ceiling = sgemm.get(key(config, r.threads()));
+      double ratio = f == null ? Double.NaN : r.ms() / f;
+      double pct = ceiling == null ? Double.NaN : 100 * gflops / ceiling;
+      boolean ok = ratio <= 3.3 && pct >= 70;
+      s.append("| ").append(r.impl()).append(" | ").append(r.threads()).append(" | ")
+          .append(r.param("split", "kernels")).append(" | ").append(fmt(r.ms(), 1)).append(" | ")
+          .append(fmt(r.msError(), 1)).append(" | ").append(f == null ? "–" : fmt(f, 1)).append(" | ")
+          .append(fmt(ratio, 2)).append(" | ").append(fmt(gflops, 1)).append(" | ")
+          .append(Double.isNaN(pct) ? "–" : fmt(pct, 0) + "%").append(" | ").append(bytes(r.allocBytes()))
+          .append(" | ").append(Double.isNaN(ratio) || Double.isNaN(pct) ? "–" : ok ? "✓" : "✗").append(" |\n");
     }
     s.append('\n');
   }

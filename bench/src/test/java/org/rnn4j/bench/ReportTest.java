@@ -84,4 +84,39 @@ class ReportTest {
     Report.main(new String[] {"--out", md.toString(), json.toString()});
     assertEquals(text, Files.readString(md));
   }
+
+  @Test
+  void subnormalTablePairsNormalAndSubnormalTimesPerImplementation() throws IOException {
+    String json = "[" + subnormalRow("simd", "normal", 10.0) + "," + subnormalRow("simd", "subnormal", 12.5) + ","
+        + subnormalRow("ort", "normal", 8.0) + "]";
+    List<Report.Result> rs = new java.util.ArrayList<>(Report.read(sample()));
+    rs.addAll(Report.read(json));
+    String md = Report.markdown(rs, "Test run", List.of("jmh-sample.json"), "test machine");
+    assertTrue(md.contains("### Subnormal numbers (`SubnormalBenchmark`, 1 thread)"), md);
+    assertTrue(md.contains("| lstm_512_512_100_1 | simd | 10.000 | 12.500 | 1.25× |"), md);
+    assertTrue(md.contains("| lstm_512_512_100_1 | ort | 8.000 | – | – |"), md);
+  }
+
+  private static String subnormalRow(String impl, String data, double ms) {
+    return "{\"benchmark\":\"org.rnn4j.bench.SubnormalBenchmark.forward\",\"params\":{\"impl\":\"" + impl
+        + "\",\"data\":\"" + data + "\",\"config\":\"lstm_512_512_100_1\"},\"primaryMetric\":{\"score\":" + ms
+        + ",\"scoreError\":0.1,\"scoreUnit\":\"ms/op\"}}";
+  }
+
+  @Test
+  void trainingTableShowsStepOverForwardAndShareOfTheCeiling() {
+    java.util.Map<String, Object> raw = java.util.Map.of();
+    String config = "lstm_512_512_50_64";
+    List<Report.Result> rs = List.of(
+        new Report.Result("TrainingBenchmark.train", java.util.Map.of("impl", "simd", "config", config, "threads",
+            "1", "split", "kernels"), 3000, 10, 0, raw),
+        new Report.Result("TrainingBenchmark.forward", java.util.Map.of("impl", "simd", "config", config, "threads",
+            "1", "split", "kernels"), 1000, 5, 0, raw),
+        new Report.Result("CeilingBenchmark.sgemm", java.util.Map.of("config", config, "threads", "1"), 500, 1, 0,
+            raw));
+    String md = Report.markdown(rs, null, List.of("t.json"), "test machine");
+    // 3 × 13.42 GFLOP = 40.27 GFLOP in 3 s = 13.4 GFLOP/s; the sgemm of one forward's FLOP in 0.5 s = 26.8 GFLOP/s.
+    assertTrue(md.contains("40.265 GFLOP per training step"), md);
+    assertTrue(md.contains("| simd | 1 | kernels | 3,000.0 | 10.0 | 1,000.0 | 3.00 | 13.4 | 50% | 0 | ✗ |"), md);
+  }
 }

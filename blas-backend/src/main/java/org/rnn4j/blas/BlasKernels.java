@@ -51,6 +51,11 @@ final class BlasKernels extends Kernels {
   }
 
   @Override
+  protected void repackK(PackedMatrix m, float[] w, int off) {
+    ((OffHeapMatrix) m).overwrite(w, off);
+  }
+
+  @Override
   protected boolean owns(PackedMatrix w) {
     return w instanceof OffHeapMatrix o && o.owner == this;
   }

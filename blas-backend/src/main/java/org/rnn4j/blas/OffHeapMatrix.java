@@ -27,6 +27,16 @@ final class OffHeapMatrix extends PackedMatrix {
     data.put(w, off, rows * cols);
   }
 
+  /** Copies new values of W into the native memory (throws once closed). */
+  void overwrite(float[] w, int off) {
+    acquire();
+    try {
+      data.put(w, off, rows() * cols()); // at position 0, which is never changed
+    } finally {
+      release();
+    }
+  }
+
   /** Marks one product in flight; pair with {@link #release()}. */
   void acquire() {
     if (state.getAndIncrement() < 0) {

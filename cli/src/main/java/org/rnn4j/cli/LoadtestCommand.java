@@ -81,24 +81,35 @@ final class LoadtestCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
+  /** How request and response tensors travel. */
+  enum Protocol { json, binary }
+
+  @Option(names = "--protocol", description = "json: tensors as JSON numbers; binary: the binary tensor data "
+      + "extension (Inference-Header-Content-Length), x sent and all outputs received as raw float32 "
+      + "(default: ${DEFAULT-VALUE}).")
+  Protocol protocol = Protocol.json;
+
   /** One run's numbers, as a TSV row. */
   record Row(String label, int clients, int steps, double seconds, long ok, double throughput, double p50, double p90,
-      double p99, double max, String errors, double meanBatch, double computeMsPerSeq, String batches) {
+      double p99, double max, String errors, double meanBatch, double computeMsPerSeq, String batches,
+      double clientCpuMsPerReq, double serverCpuMsPerReq) {
     static final String HEADER = "label\tclients\tsteps\tseconds\tok\treq_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\terrors"
-        + "\tmean_batch\tcompute_ms_per_seq\tbatch_sizes";
+        + "\tmean_batch\tcompute_ms_per_seq\tbatch_sizes\tclient_cpu_ms_per_req\tserver_cpu_ms_per_req";
 
     String tsv() {
       return String.join("\t", label, Integer.toString(clients), Integer.toString(steps), fmt(seconds),
           Long.toString(ok), fmt(throughput), fmt(p50), fmt(p90), fmt(p99), fmt(max), errors, fmt(meanBatch),
-          fmt(computeMsPerSeq), batches);
+          fmt(computeMsPerSeq), batches, fmt(clientCpuMsPerReq), fmt(serverCpuMsPerReq));
     }
 
+    /** A TSV row; rows written before the CPU columns existed read them as NaN (unknown). */
     static Row parse(String line) {
       String[] f = line.split("\t", -1);
       return new Row(f[0], Integer.parseInt(f[1]), Integer.parseInt(f[2]), Double.parseDouble(f[3]),
           Long.parseLong(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7]),
           Double.parseDouble(f[8]), Double.parseDouble(f[9]), f[10], Double.parseDouble(f[11]),
-          Double.parseDouble(f[12]), f[13]);
+          Double.parseDouble(f[12]), f[13], f.length > 14 ? Double.parseDouble(f[14]) : Double.NaN,
+          f.length > 15 ? Double.parseDouble(f[15]) : Double.NaN);
     }
   }
 
@@ -112,6 +123,8 @@ final class LoadtestCommand implements Callable<Integer> {
         .connectTimeout(Duration.ofSeconds(10)).build();
     int features = inputSize(http, base);
     byte[][] bodies = bodies(features);
+    String contentType = protocol == Protocol.binary ? "application/octet-stream" : "application/json";
+    String binaryHeader = protocol == Protocol.binary ? Integer.toString(binaryHeader(features).length) : null;
     URI infer = URI.create(base + "/v2/models/" + model + "/infer");
     Duration timeout = Duration.ofMillis((long) (requestTimeout * 1000));
 
@@ -122,8 +135,10 @@ final class LoadtestCommand implements Callable<Integer> {
     Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
     List<long[]> latencies = new ArrayList<>();
     Map<String, Double> before = new LinkedHashMap<>();
+    long[] cpuBefore = new long[1];
     Thread scraper = Thread.ofVirtual().start(() -> {
       sleepUntil(measureFrom);
+      cpuBefore[0] = processCpuNanos();
       before.putAll(scrape(http, base));
     });
     List<Thread> threads = new ArrayList<>();
@@ -135,12 +150,17 @@ final class LoadtestCommand implements Callable<Integer> {
         int n = 0;
         int i = id;
         while (System.nanoTime() < end && issued.incrementAndGet() <= maxRequests) {
-          HttpRequest req = HttpRequest.newBuilder(infer).timeout(timeout).header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofByteArray(bodies[i++ % bodies.length])).build();
+          HttpRequest.Builder rb = HttpRequest.newBuilder(infer).timeout(timeout).header("Content-Type", contentType)
+              .POST(HttpRequest.BodyPublishers.ofByteArray(bodies[i++ % bodies.length]));
+          if (binaryHeader != null) {
+            rb.header("Inference-Header-Content-Length", binaryHeader);
+          }
+          HttpRequest req = rb.build();
           long t0 = System.nanoTime();
           String error = null;
           long backoff = 10;
           try {
+            // The answer is received in full but not decoded: only its status matters here.
             HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) {
               error = "http_" + r.statusCode();
@@ -174,8 +194,9 @@ final class LoadtestCommand implements Callable<Integer> {
       t.join();
     }
     scraper.join();
+    long cpuAfter = processCpuNanos();
     Map<String, Double> after = scrape(http, base);
-    Row row = summarize(latencies, errors, before, after);
+    Row row = summarize(latencies, errors, before, after, cpuAfter - cpuBefore[0]);
     PrintWriter out = spec.commandLine().getOut();
     out.println(TABLE_HEADER);
     out.println(markdown(row));
@@ -203,7 +224,8 @@ final class LoadtestCommand implements Callable<Integer> {
   }
 
   static final String TABLE_HEADER = "| run | clients | T | ok | req/s | p50 ms | p90 ms | p99 ms | max ms | errors "
-      + "| mean batch | server compute ms/seq | server batch sizes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+      + "| mean batch | server compute ms/seq | server batch sizes | client CPU ms/req | server CPU ms/req |\n"
+      + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
   private static long retryAfterMillis(HttpResponse<?> r) {
     try {
@@ -216,11 +238,18 @@ final class LoadtestCommand implements Callable<Integer> {
   static String markdown(Row r) {
     return "| " + r.label() + " | " + r.clients() + " | " + r.steps() + " | " + r.ok() + " | " + fmt(r.throughput())
         + " | " + fmt(r.p50()) + " | " + fmt(r.p90()) + " | " + fmt(r.p99()) + " | " + fmt(r.max()) + " | "
-        + r.errors() + " | " + fmt(r.meanBatch()) + " | " + fmt(r.computeMsPerSeq()) + " | " + r.batches() + " |";
+        + r.errors() + " | " + fmt(r.meanBatch()) + " | " + fmt(r.computeMsPerSeq()) + " | " + r.batches() + " | "
+        + fmt(r.clientCpuMsPerReq()) + " | " + fmt(r.serverCpuMsPerReq()) + " |";
+  }
+
+  /** CPU time of this process so far (all threads), or -1 where the JVM cannot tell. */
+  static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
   }
 
   private Row summarize(List<long[]> latencies, Map<String, AtomicLong> errors, Map<String, Double> before,
-      Map<String, Double> after) {
+      Map<String, Double> after, long clientCpuNanos) {
     int total = 0;
     for (long[] l : latencies) {
       total += (int) l[0];
@@ -259,9 +288,15 @@ final class LoadtestCommand implements Callable<Integer> {
     // Server compute per sequence: batch compute time over sequences computed, in the window.
     double computeSeconds = diff(after, before, "rnn4j_batch_compute_seconds_sum{model=\"" + model + "\"}");
     double perSeq = sum > 0 ? 1000 * computeSeconds / sum : 0;
+    // CPU per answered request (200s and 503s alike: both cost work), client and server processes.
+    long answered = total + errors.values().stream().mapToLong(AtomicLong::get).sum();
+    double clientCpu = clientCpuNanos >= 0 && answered > 0 ? clientCpuNanos / 1e6 / answered : Double.NaN;
+    double serverCpuSeconds = diff(after, before, "process_cpu_seconds_total");
+    double serverCpu = after.containsKey("process_cpu_seconds_total") && answered > 0
+        ? 1000 * serverCpuSeconds / answered : Double.NaN;
     return new Row(name, clients, steps, duration, total, total / duration, pct(all, 0.50), pct(all, 0.90),
         pct(all, 0.99), all.length == 0 ? 0 : all[all.length - 1] / 1e6, errs, count > 0 ? sum / count : 0,
-        perSeq, dist.isEmpty() ? "-" : dist.toString());
+        perSeq, dist.isEmpty() ? "-" : dist.toString(), clientCpu, serverCpu);
   }
 
   private static double diff(Map<String, Double> after, Map<String, Double> before, String key) {
@@ -302,6 +337,15 @@ final class LoadtestCommand implements Callable<Integer> {
       for (int i = 0; i < x.length; i++) {
         x[i] = (float) (rnd.nextDouble() * 2 - 1);
       }
+      if (protocol == Protocol.binary) {
+        byte[] head = binaryHeader(features);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(head.length + 4 * x.length)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(head);
+        b.asFloatBuffer().put(x);
+        out[k] = b.array();
+        continue;
+      }
       Map<String, Object> input = new LinkedHashMap<>();
       input.put("name", "x");
       input.put("shape", new int[] {steps, features});
@@ -310,6 +354,13 @@ final class LoadtestCommand implements Callable<Integer> {
       out[k] = Json.write(Map.of("inputs", List.of(input))).getBytes(StandardCharsets.UTF_8);
     }
     return out;
+  }
+
+  /** The JSON part of a binary request: x as binary_data_size bytes, every output as binary. */
+  private byte[] binaryHeader(int features) {
+    return ("{\"inputs\":[{\"name\":\"x\",\"shape\":[" + steps + "," + features + "],\"datatype\":\"FP32\","
+        + "\"parameters\":{\"binary_data_size\":" + 4L * steps * features + "}}],"
+        + "\"parameters\":{\"binary_data_output\":true}}").getBytes(StandardCharsets.UTF_8);
   }
 
   private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*(\\{[^}]*\\})?) (\\S+)$");

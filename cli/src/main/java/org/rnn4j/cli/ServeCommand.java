@@ -21,15 +21,16 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code rnn4j serve}: models over HTTP (Open Inference Protocol v2), micro-batched. Stops on Ctrl-C. */
 @Command(name = "serve", description = {
-    "Serve safetensors models over HTTP with the KServe/Triton Open Inference Protocol v2 REST API.",
-    "Concurrent requests to a model are micro-batched. Routes: GET /v2/health/live, /v2/health/ready,",
+    "Serve safetensors (micro-batched) and ONNX models (unbatched) over HTTP with the KServe/Triton",
+    "Open Inference Protocol v2 REST API. Routes: GET /v2/health/live, /v2/health/ready,",
     "/v2/models/NAME, POST /v2/models/NAME/infer, GET /metrics (Prometheus). See docs/SERVING.md."})
 final class ServeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "NAME=PATH",
-      description = "A model to serve under NAME (letters, digits, . _ -); repeat for several.")
+      description = "A model to serve under NAME (letters, digits, . _ -): safetensors (micro-batched) or .onnx "
+          + "(each request runs the whole graph, unbatched); repeat for several.")
   List<String> models = new ArrayList<>();
 
   @Option(names = "--host", description = "Address to bind (default: ${DEFAULT-VALUE}).")
@@ -65,8 +66,19 @@ final class ServeCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   Precisions precision;
 
+  /**
+   * The JDK's HttpServer closes a keep-alive connection after its response once 200 are idle
+   * (sun.net.httpserver.maxIdleConnections); a client with more connections may then send its next
+   * request on a connection the server is closing and get an I/O error instead of an answer (seen
+   * as 28 IOExceptions with 256 load-test clients). Keep up to this many idle, unless set by -D.
+   */
+  static final int MAX_IDLE_CONNECTIONS = 4096;
+
   @Override
   public Integer call() throws Exception {
+    if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+      System.setProperty("sun.net.httpserver.maxIdleConnections", Integer.toString(MAX_IDLE_CONNECTIONS));
+    }
     Backend b = backend.choose();
     org.rnn4j.Precision prec = precision.choose();
     Map<String, Path> files = parseModels(models);
@@ -74,20 +86,25 @@ final class ServeCommand implements Callable<Integer> {
         .withMaxInflightBodyBytes(Math.max(256L << 20, 4L * maxBodyBytes)).withTimeoutMillis(timeoutMillis)
         .withBatching(new BatchingOptions(maxBatch, maxDelayMicros, queue, workers, "rnn4j-serve"));
     Map<String, Model> loaded = new LinkedHashMap<>();
+    Map<String, OnnxModel> graphs = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, Path> e : files.entrySet()) {
         if (OnnxModel.looksLikeOnnx(e.getValue())) {
-          throw new IllegalArgumentException("--model " + e.getKey() + "=" + e.getValue() + ": ONNX models are not "
-              + "served (a graph's glue ops cannot be micro-batched row by row); export the RNN's weights as "
-              + "safetensors and serve that");
+          graphs.put(e.getKey(), OnnxModel.load(e.getValue(), b));
+        } else {
+          loaded.put(e.getKey(), Model.load(e.getValue(), b, prec));
         }
-        loaded.put(e.getKey(), Model.load(e.getValue(), b, prec));
       }
-      InferenceServer server = InferenceServer.start(loaded, opts);
+      InferenceServer server = InferenceServer.start(loaded, graphs, opts);
       PrintWriter out = spec.commandLine().getOut();
       for (Map.Entry<String, Model> e : loaded.entrySet()) {
         out.printf("serving %s: %s on %s%s%n", e.getKey(), e.getValue().spec(), b.name(),
             prec == org.rnn4j.Precision.FP32 ? "" : " in " + prec);
+      }
+      for (Map.Entry<String, OnnxModel> e : graphs.entrySet()) {
+        out.printf("serving %s: ONNX graph, inputs %s, outputs %s, on %s; unbatched (each request runs the whole "
+            + "graph on one of %d workers)%n", e.getKey(), e.getValue().inputs(), e.getValue().outputs(), b.name(),
+            workers);
       }
       out.printf("listening on %s (max batch %d, max delay %d µs, queue %d); Ctrl-C stops%n", server.baseUrl(),
           maxBatch, maxDelayMicros, queue);
@@ -96,6 +113,7 @@ final class ServeCommand implements Callable<Integer> {
       Thread hook = new Thread(() -> {
         server.close();
         loaded.values().forEach(Model::close);
+        graphs.values().forEach(OnnxModel::close);
         stopped.countDown();
       }, "rnn4j-serve-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
@@ -103,6 +121,7 @@ final class ServeCommand implements Callable<Integer> {
       return 0;
     } catch (Exception | Error e) {
       loaded.values().forEach(Model::close);
+      graphs.values().forEach(OnnxModel::close);
       throw e;
     }
   }

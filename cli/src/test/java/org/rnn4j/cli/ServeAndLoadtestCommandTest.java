@@ -25,12 +25,12 @@ class ServeAndLoadtestCommandTest {
   Path dir;
 
   @Test
-  void serveRefusesOnnxAndBadModelArguments() throws Exception {
+  void serveLoadsOnnxFilesAsOnnxAndRefusesBadModelArguments() throws Exception {
     Path onnx = dir.resolve("m.onnx");
     Files.write(onnx, new byte[] {8, 7});
     CliRunner r = CliRunner.run("serve", "--model", "m=" + onnx, "--port", "0");
     assertEquals(1, r.exitCode());
-    assertTrue(r.err().contains("ONNX models are not served"), r.err());
+    assertTrue(r.err().contains("m.onnx"), r.err()); // the ONNX reader's complaint, naming the file
     r = CliRunner.run("serve", "--model", "no-equals-sign");
     assertEquals(1, r.exitCode());
     assertTrue(r.err().contains("--model must be NAME=PATH"), r.err());
@@ -54,6 +54,14 @@ class ServeAndLoadtestCommandTest {
       assertTrue(r.out().contains("| tiny | 4 | 3 |"), r.out());
       assertTrue(Files.readString(tsv).startsWith("label\tclients"), Files.readString(tsv));
       assertTrue(Files.readString(svg).startsWith("<svg") && Files.readString(svg).contains("tiny"));
+      CliRunner binary = CliRunner.run("loadtest", "--url", s.baseUrl(), "--model", "g", "--clients", "4", "--duration",
+          "1", "--warmup", "0.2", "--steps", "3", "--label", "tiny-binary", "--protocol", "binary", "--results",
+          tsv.toString());
+      assertEquals(0, binary.exitCode(), binary.err());
+      LoadtestCommand.Row row = LoadtestCommand.Row.parse(Files.readAllLines(tsv).get(2));
+      assertEquals("tiny-binary", row.label());
+      assertEquals("0", row.errors(), "binary requests all answered 200");
+      assertTrue(row.ok() > 0 && row.clientCpuMsPerReq() > 0 && row.serverCpuMsPerReq() > 0, row.toString());
       CliRunner bounded = CliRunner.run("loadtest", "--url", s.baseUrl(), "--model", "g", "--clients", "2",
           "--duration", "20", "--warmup", "0", "--steps", "2", "--max-requests", "10");
       assertEquals(0, bounded.exitCode(), bounded.err());

@@ -143,6 +143,32 @@ public abstract class Kernels {
   }
 
   /**
+   * Overwrites a matrix this backend packed with new values of the same shape, W [m.rows × m.cols]
+   * row-major at {@code off}, in place and without allocating: training re-packs its weights after
+   * every optimizer step. The caller must make sure no product reads {@code m} meanwhile.
+   */
+  public final void repack(PackedMatrix m, float[] w, int off) {
+    if (m == null) {
+      throw new IllegalArgumentException("packed matrix is null");
+    }
+    if (!owns(m)) {
+      throw new IllegalArgumentException("packed matrix was prepared by " + m.getClass().getName()
+          + ", not by backend " + name());
+    }
+    Checks.matrix("W", w, off, m.rows(), m.cols(), m.cols());
+    repackK(m, w, off);
+  }
+
+  /**
+   * Refills {@code m} (owned by this kernel set, arguments validated) from W. The default handles
+   * the {@link DenseMatrix} {@link #packK} makes; a backend with its own layout overrides both.
+   */
+  protected void repackK(PackedMatrix m, float[] w, int off) {
+    DenseMatrix d = (DenseMatrix) m;
+    System.arraycopy(w, off, d.data, 0, d.rows() * d.cols());
+  }
+
+  /**
    * out[r, j] = Σ_c x[r, c]·W[j, c] + beta·out[r, j] for r &lt; m, j &lt; W.rows: a batch of rows
    * times Wᵀ, with x [m, W.cols] (leading dimension ldx) and out [m, W.rows] (ldo). The input
    * projection (m = time steps × batch) and the per-step recurrent product both use it.

@@ -47,7 +47,13 @@ public final class LinearHead {
   /** logits[r] = W·y[rows[r]] + b for the selected rows of y [*, features]. */
   public float[] forward(float[] w, float[] b, float[] y, int[] rows) {
     float[] logits = new float[rows.length * outputs];
-    for (int r = 0; r < rows.length; r++) {
+    forward(w, b, y, rows, rows.length, logits);
+    return logits;
+  }
+
+  /** As {@link #forward(float[], float[], float[], int[])} for the first n rows, into {@code logits}. */
+  public void forward(float[] w, float[] b, float[] y, int[] rows, int n, float[] logits) {
+    for (int r = 0; r < n; r++) {
       int yr = rows[r] * features;
       for (int c = 0; c < outputs; c++) {
         float s = b[c];
@@ -58,12 +64,16 @@ public final class LinearHead {
         logits[r * outputs + c] = s;
       }
     }
-    return logits;
   }
 
   /** Accumulates dW, db and dy (at the selected rows) from dlogits. */
   public void backward(float[] w, float[] y, int[] rows, float[] dlogits, float[] dw, float[] db, float[] dy) {
-    for (int r = 0; r < rows.length; r++) {
+    backward(w, y, rows, rows.length, dlogits, dw, db, dy);
+  }
+
+  /** As {@link #backward(float[], float[], int[], float[], float[], float[], float[])} for the first n rows. */
+  public void backward(float[] w, float[] y, int[] rows, int n, float[] dlogits, float[] dw, float[] db, float[] dy) {
+    for (int r = 0; r < n; r++) {
       int yr = rows[r] * features;
       for (int c = 0; c < outputs; c++) {
         float d = dlogits[r * outputs + c];

@@ -14,6 +14,15 @@ public final class Losses {
     if (logits.length != n * classes || dlogits.length != logits.length) {
       throw new IllegalArgumentException("logits: expected " + n + " x " + classes + " values, got " + logits.length);
     }
+    return softmaxCrossEntropy(logits, classes, targets, n, dlogits);
+  }
+
+  /** As {@link #softmaxCrossEntropy(float[], int, int[], float[])} over the first n rows of longer arrays. */
+  public static double softmaxCrossEntropy(float[] logits, int classes, int[] targets, int n, float[] dlogits) {
+    if (n < 1 || targets.length < n || logits.length < n * classes || dlogits.length < n * classes) {
+      throw new IllegalArgumentException("logits: expected " + n + " x " + classes + " values, got " + logits.length
+          + " (targets " + targets.length + ")");
+    }
     double total = 0;
     for (int r = 0; r < n; r++) {
       int t = targets[r];
@@ -44,8 +53,16 @@ public final class Losses {
     if (pred.length != target.length || dpred.length != pred.length) {
       throw new IllegalArgumentException("prediction has " + pred.length + " values, target " + target.length);
     }
+    return meanSquaredError(pred, target, pred.length, dpred);
+  }
+
+  /** As {@link #meanSquaredError(float[], float[], float[])} over the first n values of longer arrays. */
+  public static double meanSquaredError(float[] pred, float[] target, int n, float[] dpred) {
+    if (n < 1 || pred.length < n || target.length < n || dpred.length < n) {
+      throw new IllegalArgumentException("prediction/target/gradient hold " + pred.length + "/" + target.length + "/"
+          + dpred.length + " values, expected at least " + n);
+    }
     double total = 0;
-    int n = pred.length;
     for (int i = 0; i < n; i++) {
       double d = (double) pred[i] - target[i];
       total += d * d;

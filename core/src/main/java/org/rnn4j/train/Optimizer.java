@@ -57,11 +57,47 @@ public abstract class Optimizer {
     }
   }
 
+  /**
+   * As {@link #step(Map, Map)} over parallel arrays (names[i], params[i], grads[i]; a null
+   * gradient skips the parameter): allocates nothing once every state buffer exists.
+   */
+  public final void step(String[] names, float[][] params, float[][] grads) {
+    if (names.length != params.length || grads.length != params.length) {
+      throw new IllegalArgumentException(names.length + " names, " + params.length + " parameters, " + grads.length
+          + " gradients");
+    }
+    double lr = schedule.at(step);
+    step++;
+    for (int i = 0; i < params.length; i++) {
+      float[] g = grads[i];
+      if (g == null) {
+        continue;
+      }
+      float[] p = params[i];
+      if (g.length != p.length) {
+        throw new IllegalArgumentException("gradient of " + names[i] + " has " + g.length + " elements, parameter "
+            + p.length);
+      }
+      update(names[i], p, g, (float) lr, step);
+    }
+  }
+
   /** One parameter's update; {@code t} counts from 1. Must not modify {@code g}. */
   protected abstract void update(String name, float[] p, float[] g, float lr, long t);
 
   protected float[] buffer(String param, String name, int size) {
-    return buffers.computeIfAbsent(param, k -> new LinkedHashMap<>()).computeIfAbsent(name, k -> new float[size]);
+    // Plain lookups first: a capturing lambda would allocate on every call of the training loop.
+    Map<String, float[]> m = buffers.get(param);
+    if (m == null) {
+      m = new LinkedHashMap<>();
+      buffers.put(param, m);
+    }
+    float[] b = m.get(name);
+    if (b == null) {
+      b = new float[size];
+      m.put(name, b);
+    }
+    return b;
   }
 
   protected boolean hasBuffer(String param, String name) {

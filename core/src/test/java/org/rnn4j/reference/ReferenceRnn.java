@@ -502,7 +502,8 @@ public final class ReferenceRnn {
         };
     }
 
-    private static Act[][] resolveActivations(Config cfg) {
+    /** One activation list per direction, the defaults filled in. */
+    static Act[][] resolveActivations(Config cfg) {
         final int D = cfg.numDirections();
         final Act[][] out = new Act[D][];
         for (int d = 0; d < D; d++) {

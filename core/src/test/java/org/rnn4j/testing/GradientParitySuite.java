@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -18,12 +17,19 @@ import org.rnn4j.Model;
 import org.rnn4j.ModelSpec;
 import org.rnn4j.ModelWeights;
 import org.rnn4j.SequenceBatch;
-import org.rnn4j.reference.ReferenceRnn;
+import org.rnn4j.reference.ReferenceBackprop;
+import org.rnn4j.TrainableModel;
 import org.rnn4j.spi.Backend;
+import org.rnn4j.spi.Kernels;
+import org.rnn4j.spi.PackedMatrix;
 
 /**
- * Float32 analytic gradients ({@link Model#vjp}) against central finite differences of the
- * float64 oracle, for every cell and topology. Every backend module runs it by naming its backend.
+ * Float32 analytic gradients ({@link Model#vjp}) of a backend against the float64 analytic gradient
+ * oracle ({@link ReferenceBackprop}, itself checked against central finite differences of the float64
+ * forward oracle at 1e-6 relative in {@code ReferenceBackpropTest}), for every cell and topology at the
+ * awkward sizes 1, 3, 17 and 65: every element within 1e-5 + 1e-4·|reference| — the {@code rnn4j grad}
+ * contract. Padded steps get exactly zero input gradient. Every backend module runs it by naming its
+ * backend.
  */
 public abstract class GradientParitySuite {
 
@@ -41,23 +47,42 @@ public abstract class GradientParitySuite {
       cases.add(new ModelParitySuite.Case(c + " 2-layer bidirectional residual lengths batch-first",
           ModelSpec.builder(cell, 3, 4).numLayers(2).bidirectional(true).residual(true).build(), 5, 3,
           new int[] {5, 1, 3}, true, true, seed++));
+      cases.add(new ModelParitySuite.Case(c + " I17 H65 2-layer bidirectional lengths h0",
+          ModelSpec.of(cell, 17, 65, 2, true), 6, 3, new int[] {6, 1, 4}, true, false, seed++));
+      cases.add(new ModelParitySuite.Case(c + " I65 H3 batch-first lengths", ModelSpec.of(cell, 65, 3, 1, false), 5, 17,
+          lengths17(5), false, true, seed++));
     }
     cases.add(new ModelParitySuite.Case("lstm proj bidirectional lengths", ModelSpec.builder(CellType.LSTM, 3, 5)
         .projSize(2).numLayers(2).bidirectional(true).build(), 4, 2, new int[] {2, 4}, true, false, seed++));
+    cases.add(new ModelParitySuite.Case("lstm proj I17 H65 P17 batch-first", ModelSpec.builder(CellType.LSTM, 17, 65)
+        .projSize(17).build(), 5, 3, new int[] {3, 5, 1}, true, true, seed++));
     cases.add(new ModelParitySuite.Case("lstm peepholes input_forget clip", ModelSpec.builder(CellType.LSTM, 2, 4)
         .peepholes(true).inputForget(true).clip(0.9f).bidirectional(true).build(), 5, 2, new int[] {5, 3}, true,
         false, seed++));
+    cases.add(new ModelParitySuite.Case("lstm peepholes H65 residual", ModelSpec.builder(CellType.LSTM, 17, 65)
+        .peepholes(true).numLayers(2).residual(true).build(), 4, 3, null, true, false, seed++));
     cases.add(new ModelParitySuite.Case("gru custom activations clip", ModelSpec.builder(CellType.GRU_RESET_BEFORE,
         2, 4).clip(1.1f).activations(List.of(List.of(Activation.of(Kind.HARD_SIGMOID),
             Activation.of(Kind.SOFTSIGN)))).build(), 4, 2, null, true, false, seed++));
     cases.add(new ModelParitySuite.Case("jordan O2 H5", ModelSpec.builder(CellType.JORDAN, 2, 5).outputSize(2)
         .numLayers(2).build(), 4, 2, new int[] {4, 2}, true, false, seed++));
+    cases.add(new ModelParitySuite.Case("jordan O17 H65 bidirectional clip", ModelSpec.builder(CellType.JORDAN, 3, 65)
+        .outputSize(17).bidirectional(true).clip(0.8f).build(), 4, 3, new int[] {4, 2, 3}, true, false, seed++));
     return cases.stream();
+  }
+
+  /** 17 row lengths cycling through 1..steps. */
+  private static int[] lengths17(int steps) {
+    int[] l = new int[17];
+    for (int b = 0; b < l.length; b++) {
+      l[b] = 1 + (b * 7) % steps;
+    }
+    return l;
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void matchesFiniteDifferencesOfTheFloat64Reference(ModelParitySuite.Case c) {
+  void matchesTheFloat64GradientOracle(ModelParitySuite.Case c) {
     ModelSpec spec = c.spec();
     ModelWeights w = ModelWeights.random(spec, c.seed());
     int steps = c.steps();
@@ -85,119 +110,130 @@ public abstract class GradientParitySuite {
       g = m.vjp(in, dyIn, dhN, dcN);
     }
 
-    FiniteDifferences fd = new FiniteDifferences(RandomModels.toConfig(spec), RandomModels.toDoubles(w),
-        RandomModels.widen(x), steps, batch, c.lengths(), h0 == null ? new double[slots * batch * spec.outputWidth()]
-            : RandomModels.widen(h0), spec.hasCellState() ? (c0 == null ? new double[slots * batch
-                * spec.hiddenSize()] : RandomModels.widen(c0)) : null, RandomModels.widen(dy), RandomModels.widen(dhN),
-        RandomModels.widen(dcN));
+    ReferenceBackprop.Grads ref = ReferenceBackprop.backward(RandomModels.toConfig(spec), RandomModels.toDoubles(w),
+        RandomModels.widen(x), steps, batch, c.lengths(), RandomModels.widen(h0), RandomModels.widen(c0),
+        RandomModels.widen(dy), RandomModels.widen(dhN), RandomModels.widen(dcN));
     float[] dx = g.dx().data();
     if (c.batchFirst()) {
       dx = RandomModels.toBatchFirst(dx, batch, steps, features);
     }
-    GradientTolerance.assertClose("dx", fd.dx(), dx);
-    GradientTolerance.assertClose("dh0", fd.dh0(), g.dh0().data());
+    GradientTolerance.assertClose("dx", ref.dx(), dx);
+    GradientTolerance.assertClose("dh0", ref.dh0(), g.dh0().data());
     if (spec.hasCellState()) {
-      GradientTolerance.assertClose("dc0", fd.dc0(), g.dc0().data());
+      GradientTolerance.assertClose("dc0", ref.dc0(), g.dc0().data());
     } else {
       assertNull(g.dc0());
     }
     assertEquals(w.names(), new ArrayList<>(g.parameters().keySet()));
-    for (Map.Entry<String, double[]> e : fd.parameters().entrySet()) {
+    for (Map.Entry<String, double[]> e : ref.parameters().entrySet()) {
       GradientTolerance.assertClose("grad." + e.getKey(), e.getValue(), g.parameters().get(e.getKey()).data());
     }
+    for (int b = 0; b < batch; b++) {
+      int len = c.lengths() == null ? steps : c.lengths()[b];
+      for (int t = len; t < steps; t++) {
+        for (int i = 0; i < features; i++) {
+          assertEquals(0.0f, dx[(t * batch + b) * features + i], "dx at padded step t=" + t + " of row " + b);
+        }
+      }
+    }
   }
 
-  /** |analytic − reference| ≤ 1e-5 + 1e-4·|reference| + 1e-5·max|reference of the tensor|. */
+  @org.junit.jupiter.api.Test
+  void repackedMatricesMultiplyLikeFreshlyPackedOnes() {
+    Kernels k = backend().kernels();
+    int[] sizes = {1, 3, 17, 65};
+    for (int rows : sizes) {
+      for (int cols : sizes) {
+        float[] w1 = RandomModels.gaussian(rows * cols, 1.0, rows * 100 + cols);
+        float[] w2 = RandomModels.gaussian(rows * cols + 5, 1.0, rows * 100 + cols + 7);
+        int m = 9;
+        float[] x = RandomModels.gaussian(m * cols, 1.0, 5);
+        float[] fresh = new float[m * rows];
+        float[] repacked = new float[m * rows];
+        try (PackedMatrix a = k.pack(w2, 5, rows, cols); PackedMatrix b = k.pack(w1, 0, rows, cols)) {
+          k.repack(b, w2, 5);
+          k.matmulPacked(m, x, 0, cols, a, 0f, fresh, 0, rows);
+          k.matmulPacked(m, x, 0, cols, b, 0f, repacked, 0, rows);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(fresh, repacked, rows + "x" + cols);
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void repackRejectsAnotherBackendsMatrixAndShortArrays() {
+    Kernels k = backend().kernels();
+    try (PackedMatrix m = k.pack(new float[12], 0, 3, 4)) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> k.repack(m, new float[12], 1));
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("W"), e.getMessage());
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.repack(null,
+          new float[12], 0));
+    }
+    Kernels other = new Kernels() {
+      @Override
+      public String name() {
+        return "other";
+      }
+    };
+    try (PackedMatrix foreign = other.pack(new float[12], 0, 3, 4)) {
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.repack(foreign,
+          new float[12], 0));
+    }
+  }
+
+  /** After in-place updates and a refresh, a trainable model computes exactly what a fresh model of its weights does. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refreshCases")
+  void refreshedTrainableModelMatchesAFreshModelOfItsWeights(ModelParitySuite.Case c) {
+    ModelSpec spec = c.spec();
+    int steps = c.steps();
+    int batch = c.batch();
+    int width = spec.directions() * spec.outputWidth();
+    float[] x = RandomModels.gaussian(steps * batch * spec.inputSize(), 1.0, 3);
+    SequenceBatch in = SequenceBatch.seqFirst(x, steps, batch, spec.inputSize()).withLengths(c.lengths());
+    float[] dy = RandomModels.gaussian(steps * batch * width, 1.0, 4);
+    try (TrainableModel tm = TrainableModel.of(ModelWeights.random(spec, c.seed()), backend())) {
+      tm.record(in, null);
+      tm.backward(dy, null, null); // the transposed weights exist from here on, and must be refreshed too
+      for (int i = 0; i < tm.parameterNames().size(); i++) {
+        float[] p = tm.parameter(i);
+        float[] delta = RandomModels.gaussian(p.length, 0.1, 100 + i);
+        for (int j = 0; j < p.length; j++) {
+          p[j] += delta[j];
+        }
+      }
+      tm.refresh();
+      tm.record(in, null);
+      tm.backward(dy, null, null);
+      try (Model fresh = Model.of(tm.snapshot(), backend())) {
+        Gradients g = fresh.vjp(in, dy, null, null);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(fresh.forward(in).output().data(),
+            java.util.Arrays.copyOf(tm.output(), steps * batch * width), "y");
+        for (int i = 0; i < tm.parameterNames().size(); i++) {
+          String name = tm.parameterNames().get(i);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(g.parameters().get(name).data(), tm.gradient(i),
+              "grad." + name);
+        }
+      }
+    }
+  }
+
+  public static Stream<ModelParitySuite.Case> refreshCases() {
+    return Stream.of(
+        new ModelParitySuite.Case("lstm proj peepholes bidirectional", ModelSpec.builder(CellType.LSTM, 17, 65)
+            .projSize(17).peepholes(true).bidirectional(true).numLayers(2).build(), 5, 3, new int[] {5, 2, 4}, false,
+            false, 1),
+        new ModelParitySuite.Case("gru reset-before I65 H17", ModelSpec.of(CellType.GRU_RESET_BEFORE, 65, 17, 1,
+            false), 4, 3, null, false, false, 2),
+        new ModelParitySuite.Case("jordan O3 residual", ModelSpec.builder(CellType.JORDAN, 6, 17).outputSize(6)
+            .numLayers(2).residual(true).build(), 4, 2, null, false, false, 3));
+  }
+
+  /** |analytic − reference| ≤ 1e-5 + 1e-4·|reference|, every element. */
   static final class GradientTolerance {
     static void assertClose(String what, double[] expected, float[] actual) {
-      double max = 0;
-      for (double v : expected) {
-        max = Math.max(max, Math.abs(v));
-      }
-      Tolerance.assertClose(what, expected, actual, 1e-5 + 1e-5 * max, 1e-4);
-    }
-  }
-
-  /** Central differences of L = Σ y·dy + Σ h_n·dh_n + Σ c_n·dc_n computed by the float64 oracle. */
-  static final class FiniteDifferences {
-    private static final double EPS = 1e-6;
-    private final ReferenceRnn.Config cfg;
-    private final Map<String, double[]> w;
-    private final double[] x;
-    private final int steps;
-    private final int batch;
-    private final int[] lengths;
-    private final double[] h0;
-    private final double[] c0;
-    private final double[] dy;
-    private final double[] dhN;
-    private final double[] dcN;
-
-    FiniteDifferences(ReferenceRnn.Config cfg, Map<String, double[]> w, double[] x, int steps, int batch,
-        int[] lengths, double[] h0, double[] c0, double[] dy, double[] dhN, double[] dcN) {
-      this.cfg = cfg;
-      this.w = w;
-      this.x = x;
-      this.steps = steps;
-      this.batch = batch;
-      this.lengths = lengths;
-      this.h0 = h0;
-      this.c0 = c0;
-      this.dy = dy;
-      this.dhN = dhN;
-      this.dcN = dcN;
-    }
-
-    private double loss() {
-      ReferenceRnn.Result r = ReferenceRnn.forward(cfg, w, x, steps, batch, lengths, h0, c0);
-      double l = dot(r.y(), dy) + dot(r.hN(), dhN);
-      if (r.cN() != null) {
-        l += dot(r.cN(), dcN);
-      }
-      return l;
-    }
-
-    private static double dot(double[] a, double[] b) {
-      double s = 0;
-      for (int i = 0; i < a.length; i++) {
-        s += a[i] * b[i];
-      }
-      return s;
-    }
-
-    /** The gradient with respect to every element of {@code v}, perturbed in place and restored. */
-    private double[] gradient(double[] v) {
-      double[] g = new double[v.length];
-      for (int i = 0; i < v.length; i++) {
-        double keep = v[i];
-        v[i] = keep + EPS;
-        double up = loss();
-        v[i] = keep - EPS;
-        double down = loss();
-        v[i] = keep;
-        g[i] = (up - down) / (2 * EPS);
-      }
-      return g;
-    }
-
-    double[] dx() {
-      return gradient(x);
-    }
-
-    double[] dh0() {
-      return gradient(h0);
-    }
-
-    double[] dc0() {
-      return gradient(c0);
-    }
-
-    Map<String, double[]> parameters() {
-      Map<String, double[]> out = new LinkedHashMap<>();
-      for (Map.Entry<String, double[]> e : w.entrySet()) {
-        out.put(e.getKey(), gradient(e.getValue()));
-      }
-      return out;
+      Tolerance.assertClose(what, expected, actual, 1e-5, 1e-4);
     }
   }
 }

@@ -90,6 +90,17 @@ public final class NativeKernels extends Kernels {
   }
 
   @Override
+  protected void repackK(PackedMatrix m, float[] w, int off) {
+    if (m instanceof Panels p) {
+      Jni.pack(tier, w, off, p.rows(), p.cols(), p.data);
+    } else if (m instanceof NativeBf16.Panels) {
+      throw new IllegalArgumentException("bf16 matrices are not re-packed: training runs in fp32 only");
+    } else {
+      super.repackK(m, w, off);
+    }
+  }
+
+  @Override
   protected boolean owns(PackedMatrix w) {
     if (w instanceof NativeBf16.Panels b) {
       return b.owner == this;

@@ -118,6 +118,14 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
         throw new IllegalArgumentException("matrix " + rows + "x" + cols + " too large to pack");
       }
       this.data = new float[(int) size];
+      fill(w, off);
+    }
+
+    /** Writes W into the panels; the zero padding past the last row is never written. */
+    void fill(float[] w, int off) {
+      int pw = owner.panelWidth;
+      int rows = rows();
+      int cols = cols();
       for (int p = 0; p < panels; p++) {
         for (int c = 0; c < cols; c++) {
           int dst = (p * cols + c) * pw;
@@ -148,6 +156,14 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   public String bf16Kernels() {
     return "widening simd " + vectorBits() + "-bit: bf16 weight panels (2 bytes per weight) widened to fp32 in "
         + "registers, fp32 FMA; activations not rounded (fp32)";
+  }
+
+  @Override
+  protected void repackK(PackedMatrix m, float[] w, int off) {
+    if (m instanceof SimdBf16.Panels) {
+      throw new IllegalArgumentException("bf16 matrices are not re-packed: training runs in fp32 only");
+    }
+    ((Panels) m).fill(w, off);
   }
 
   @Override
@@ -402,20 +418,58 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   private void gemmViaPanels(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
       int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-    float[] x = new float[m * k]; // alpha·op(A), rows contiguous
+    GemmScratch g = gemmScratch.get();
+    g.x = grow(g.x, (long) m * k);
+    g.w = grow(g.w, (long) n * k);
+    float[] x = g.x; // alpha·op(A), rows contiguous
     for (int i = 0; i < m; i++) {
       for (int p = 0; p < k; p++) {
         x[i * k + p] = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
       }
     }
-    float[] w = new float[n * k]; // op(B)ᵀ, so that op(A)·op(B) = x·wᵀ
+    float[] w = g.w; // op(B)ᵀ, so that op(A)·op(B) = x·wᵀ
     for (int j = 0; j < n; j++) {
       for (int p = 0; p < k; p++) {
         w[j * k + p] = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
       }
     }
-    matmulPackedK(m, x, 0, k, packK(w, 0, n, k), beta, c, cOff, ldc);
+    matmulPackedK(m, x, 0, k, g.panels(this, w, n, k), beta, c, cOff, ldc);
   }
+
+  private static float[] grow(float[] a, long n) {
+    if (n > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("GEMM operand of " + n + " floats exceeds the Java array limit");
+    }
+    return a.length >= n ? a : new float[(int) n];
+  }
+
+  /**
+   * Per-thread operands of {@link #gemmViaPanels}, kept between calls so a training loop's weight
+   * gradients allocate nothing: the copies of op(A) and op(B)ᵀ, and panels for the last few
+   * shapes (a training step multiplies a handful of shapes over and over).
+   */
+  private static final class GemmScratch {
+    float[] x = new float[0];
+    float[] w = new float[0];
+    final Panels[] shapes = new Panels[8];
+    int next;
+
+    /** Panels of shape n×k holding W, re-filled in place when this shape was seen before. */
+    Panels panels(SimdKernels owner, float[] w, int n, int k) {
+      for (Panels p : shapes) {
+        if (p != null && p.rows() == n && p.cols() == k) {
+          p.fill(w, 0);
+          return p;
+        }
+      }
+      Panels p = new Panels(owner, w, 0, n, k);
+      shapes[next] = p;
+      next = (next + 1) % shapes.length;
+      return p;
+    }
+  }
+
+  private final ThreadLocal<GemmScratch> gemmScratch = ThreadLocal.withInitial(GemmScratch::new);
 
   /** op(B) = B: a row of C is a combination of rows of B, vectorised along that row. */
   private void gemmRowsOfB(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b,
@@ -649,6 +703,74 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     }
   }
 
+  /**
+   * Vectorised for the standard cell (sigmoid gates, tanh candidate and output, no clip, no
+   * coupling) without peepholes; anything else runs the scalar default. Same passes as the
+   * forward cell: pre-activations, activations in place, then the derivative arithmetic.
+   */
+  @Override
+  protected void lstmCellBackwardK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, float[] peep, CellFunctions fns, float[] cPrev, int cPrevOff, float[] cNew, int cNewOff,
+      float[] dh, int dhOff, float[] dc, int dcOff, float[] dGates, int dGatesOff, float[] dPeep) {
+    if (peep != null || !fns.isStandard()) {
+      super.lstmCellBackwardK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, cPrev, cPrevOff, cNew, cNewOff,
+          dh, dhOff, dc, dcOff, dGates, dGatesOff, dPeep);
+      return;
+    }
+    int hd = hidden;
+    float[] s = scratch(5 * hd); // i, f, g, o, tanh(c')
+    for (int r = 0; r < rows; r++) {
+      addThree(4 * hd, xg, xgOff + r * 4 * hd, hg, hgOff + r * 4 * hd, bias, 0, s, 0);
+      activate(Activation.Kind.SIGMOID, s, 0, 2 * hd, Float.POSITIVE_INFINITY);
+      activate(Activation.Kind.TANH, s, 2 * hd, hd, Float.POSITIVE_INFINITY);
+      activate(Activation.Kind.SIGMOID, s, 3 * hd, hd, Float.POSITIVE_INFINITY);
+      System.arraycopy(cNew, cNewOff + r * hd, s, 4 * hd, hd);
+      activate(Activation.Kind.TANH, s, 4 * hd, hd, Float.POSITIVE_INFINITY);
+      lstmGradients(hd, s, cPrev, cPrevOff + r * hd, dh, dhOff + r * hd, dc, dcOff + r * hd, dGates,
+          dGatesOff + r * 4 * hd);
+    }
+  }
+
+  /**
+   * From the activated gates i, f, g, o and tanh(c') in s: dC = dc + dh·o·(1 − tanh²c'),
+   * d(pre-activations) = (dC·g·i(1−i), dC·c·f(1−f), dC·i·(1−g²), dh·tanh(c')·o(1−o)), and dc ← dC·f.
+   * Whole vectors, then a scalar tail of the same operations (no masked tail: C2 boxed those).
+   */
+  private void lstmGradients(int hd, float[] s, float[] cPrev, int cp, float[] dh, int dho, float[] dc, int dco,
+      float[] dG, int dgo) {
+    VectorSpecies<Float> sp = sp();
+    int j = 0;
+    for (int upper = sp.loopBound(hd); j < upper; j += sp.length()) {
+      FloatVector i = FloatVector.fromArray(sp, s, j);
+      FloatVector f = FloatVector.fromArray(sp, s, hd + j);
+      FloatVector g = FloatVector.fromArray(sp, s, 2 * hd + j);
+      FloatVector o = FloatVector.fromArray(sp, s, 3 * hd + j);
+      FloatVector hc = FloatVector.fromArray(sp, s, 4 * hd + j);
+      FloatVector d = FloatVector.fromArray(sp, dh, dho + j);
+      FloatVector c = FloatVector.fromArray(sp, cPrev, cp + j);
+      FloatVector dC = d.mul(o).mul(hc.mul(hc).neg().add(1f)).add(FloatVector.fromArray(sp, dc, dco + j));
+      d.mul(hc).mul(o.mul(o.neg().add(1f))).intoArray(dG, dgo + 3 * hd + j);
+      dC.mul(g).mul(i.mul(i.neg().add(1f))).intoArray(dG, dgo + j);
+      dC.mul(c).mul(f.mul(f.neg().add(1f))).intoArray(dG, dgo + hd + j);
+      dC.mul(i).mul(g.mul(g).neg().add(1f)).intoArray(dG, dgo + 2 * hd + j);
+      dC.mul(f).intoArray(dc, dco + j);
+    }
+    for (; j < hd; j++) {
+      float i = s[j];
+      float f = s[hd + j];
+      float g = s[2 * hd + j];
+      float o = s[3 * hd + j];
+      float hc = s[4 * hd + j];
+      float d = dh[dho + j];
+      float dC = d * o * (1f - hc * hc) + dc[dco + j];
+      dG[dgo + 3 * hd + j] = d * hc * (o * (1f - o));
+      dG[dgo + j] = dC * g * (i * (1f - i));
+      dG[dgo + hd + j] = dC * cPrev[cp + j] * (f * (1f - f));
+      dG[dgo + 2 * hd + j] = dC * i * (1f - g * g);
+      dc[dco + j] = dC * f;
+    }
+  }
+
   /** c' = f⊙c + i⊙g from the activated gates in s; c' goes to c and to s[4H..] for tanh. */
   private void lstmState(int hd, float[] s, boolean coupled, float[] c, int cr) {
     VectorSpecies<Float> sp = sp();
@@ -761,11 +883,16 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       return;
     }
     VectorSpecies<Float> sp = sp();
+    int upper = sp.loopBound(n);
     for (int r = 0; r < rows; r++) {
       int o = xOff + r * n;
-      for (int j = 0; j < n; j += sp.length()) {
-        VectorMask<Float> m = sp.indexInRange(j, n);
-        FloatVector.fromArray(sp, x, o + j, m).add(FloatVector.fromArray(sp, bias, j, m)).intoArray(x, o + j, m);
+      int j = 0;
+      // Whole vectors and a scalar tail (the same sums): a masked loop boxed vectors here under C2.
+      for (; j < upper; j += sp.length()) {
+        FloatVector.fromArray(sp, x, o + j).add(FloatVector.fromArray(sp, bias, j)).intoArray(x, o + j);
+      }
+      for (; j < n; j++) {
+        x[o + j] += bias[j];
       }
     }
     activate(act.kind(), x, xOff, rows * n, Float.POSITIVE_INFINITY);
@@ -773,12 +900,16 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   @Override
   protected void axpyK(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    // Whole vectors, then a scalar tail with the same fused multiply-add: a masked tail made C2
+    // box vectors here when n is a single vector (measured: ~300 bytes per call at n = 8).
     VectorSpecies<Float> sp = sp();
     FloatVector a = FloatVector.broadcast(sp, alpha);
-    for (int i = 0; i < n; i += sp.length()) {
-      VectorMask<Float> m = sp.indexInRange(i, n);
-      FloatVector.fromArray(sp, x, xOff + i, m).fma(a, FloatVector.fromArray(sp, y, yOff + i, m))
-          .intoArray(y, yOff + i, m);
+    int i = 0;
+    for (int upper = sp.loopBound(n); i < upper; i += sp.length()) {
+      FloatVector.fromArray(sp, x, xOff + i).fma(a, FloatVector.fromArray(sp, y, yOff + i)).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] = Math.fma(x[xOff + i], alpha, y[yOff + i]);
     }
   }
 

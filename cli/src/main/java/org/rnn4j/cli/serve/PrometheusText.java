@@ -11,12 +11,37 @@ final class PrometheusText {
   private PrometheusText() {
   }
 
-  static String render(Collection<InferenceServer.Served> models, Map<Integer, AtomicLong> responses) {
+  static String render(Collection<InferenceServer.Served> models, Collection<InferenceServer.OnnxServed> graphs,
+      Map<Integer, AtomicLong> responses) {
     StringBuilder sb = new StringBuilder(4096);
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os && os.getProcessCpuTime() >= 0) {
+      help(sb, "process_cpu_seconds_total", "counter", "CPU time of the server process (all threads), seconds.");
+      sb.append("process_cpu_seconds_total ").append(os.getProcessCpuTime() / 1e9).append('\n');
+    }
+    java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean()
+        .getHeapMemoryUsage();
+    help(sb, "jvm_memory_used_bytes", "gauge", "Heap in use now (garbage included until the next collection).");
+    sb.append("jvm_memory_used_bytes{area=\"heap\"} ").append(heap.getUsed()).append('\n');
+    long afterGc = 0;
+    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      java.lang.management.MemoryUsage u = pool.getType() == java.lang.management.MemoryType.HEAP
+          ? pool.getCollectionUsage() : null;
+      afterGc += u == null ? 0 : u.getUsed();
+    }
+    help(sb, "jvm_memory_used_after_gc_bytes", "gauge", "Heap live after the last collection of each pool (what "
+        + "stays flat when nothing leaks).");
+    sb.append("jvm_memory_used_after_gc_bytes{area=\"heap\"} ").append(afterGc).append('\n');
+    help(sb, "jvm_memory_max_bytes", "gauge", "Largest heap the JVM may use (-Xmx).");
+    sb.append("jvm_memory_max_bytes{area=\"heap\"} ").append(heap.getMax()).append('\n');
     help(sb, "rnn4j_queue_depth", "gauge", "Requests (sequences and stream steps) waiting for a worker.");
     for (InferenceServer.Served s : models) {
       sb.append("rnn4j_queue_depth{model=\"").append(s.name()).append("\"} ")
           .append(s.executor().metrics().queueDepth()).append('\n');
+    }
+    for (InferenceServer.OnnxServed g : graphs) {
+      sb.append("rnn4j_queue_depth{model=\"").append(g.name()).append("\"} ").append(g.pool().getQueue().size())
+          .append('\n');
     }
     help(sb, "rnn4j_batch_size", "histogram", "Requests per batch run by the micro-batching executor.");
     for (InferenceServer.Served s : models) {
@@ -54,6 +79,12 @@ final class PrometheusText {
       outcome(sb, s.name(), "expired", m.expired());
       outcome(sb, s.name(), "cancelled", m.cancelled());
       outcome(sb, s.name(), "failed", m.failed());
+    }
+    for (InferenceServer.OnnxServed g : graphs) {
+      outcome(sb, g.name(), "completed", g.completed().get());
+      outcome(sb, g.name(), "rejected", g.rejected().get());
+      outcome(sb, g.name(), "expired", g.expired().get());
+      outcome(sb, g.name(), "failed", g.failed().get());
     }
     help(sb, "rnn4j_http_responses_total", "counter", "HTTP responses by status code.");
     for (Map.Entry<Integer, AtomicLong> e : new TreeMap<>(responses).entrySet()) {

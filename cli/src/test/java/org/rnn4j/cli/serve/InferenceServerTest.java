@@ -182,6 +182,8 @@ class InferenceServerTest {
     assertTrue(metrics.contains("rnn4j_batch_size_bucket{model=\"lstm\",le=\"8\"}"), metrics);
     assertTrue(metrics.contains("rnn4j_queue_wait_seconds{model=\"lstm\",quantile=\"0.99\"}"), metrics);
     assertTrue(metrics.contains("rnn4j_http_responses_total{code=\"200\"}"), metrics);
+    assertTrue(metrics.contains("process_cpu_seconds_total "), metrics);
+    assertTrue(metrics.contains("jvm_memory_used_after_gc_bytes{area=\"heap\"} "), metrics);
   }
 
   @Test
@@ -215,6 +217,150 @@ class InferenceServerTest {
     HttpResponse<String> nested = post(server, "/v2/models/lstm/infer",
         "{\"inputs\":[{\"name\":\"x\",\"shape\":[2,3],\"datatype\":\"FP32\",\"data\":[[1,2,3],[4,5,6]]}]}");
     assertEquals(200, nested.statusCode(), nested.body());
+  }
+
+  /** A body of the binary tensor data extension: JSON header, then the tensors' little-endian bytes. */
+  private static HttpResponse<byte[]> postBinary(String header, byte[] tail, String headerLength) throws Exception {
+    byte[] head = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] body = java.util.Arrays.copyOf(head, head.length + tail.length);
+    System.arraycopy(tail, 0, body, head.length, tail.length);
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v2/models/lstm/infer"))
+        .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/octet-stream")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (headerLength != null) {
+      b.header("Inference-Header-Content-Length", headerLength);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static byte[] le(float[] f) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * f.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(f);
+    return b.array();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void binaryTensorDataRoundTripsAndMatchesTheModel() throws Exception {
+    float[] x = RandomModels.gaussian(5 * 3, 1, 9);
+    String header = "{\"inputs\":[{\"name\":\"x\",\"shape\":[5,3],\"datatype\":\"FP32\","
+        + "\"parameters\":{\"binary_data_size\":60}}],"
+        + "\"outputs\":[{\"name\":\"y\",\"parameters\":{\"binary_data\":true}},{\"name\":\"h_n\"}]}";
+    HttpResponse<byte[]> r = postBinary(header, le(x), Integer.toString(header.length()));
+    assertEquals(200, r.statusCode(), new String(r.body()));
+    int jsonLength = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+    Map<String, Object> json = (Map<String, Object>) Json.parse(new String(r.body(), 0, jsonLength,
+        java.nio.charset.StandardCharsets.UTF_8));
+    List<Object> outs = (List<Object>) json.get("outputs");
+    Map<String, Object> y = (Map<String, Object>) outs.get(0);
+    assertEquals("y", y.get("name"));
+    assertEquals(5.0 * 4 * 4, ((Map<String, Object>) y.get("parameters")).get("binary_data_size"));
+    assertEquals(null, y.get("data"));
+    float[] yBin = new float[5 * 4];
+    java.nio.ByteBuffer.wrap(r.body(), jsonLength, r.body().length - jsonLength).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer().get(yBin);
+    assertEquals(jsonLength + yBin.length * 4, r.body().length); // h_n came as JSON
+    ForwardResult ref = lstm.forward(SequenceBatch.seqFirst(x, 5, 1, 3));
+    assertArrayEquals(ref.output().data(), yBin);
+    Json.Numbers h = (Json.Numbers) ((Map<String, Object>) outs.get(1)).get("data");
+    for (int i = 0; i < h.length(); i++) {
+      assertEquals(ref.hN().data()[i], (float) h.values()[i]);
+    }
+  }
+
+  @Test
+  void binaryDataOutputTrueSendsEveryOutputAsBytes() throws Exception {
+    float[] x = RandomModels.gaussian(2 * 3, 1, 10);
+    String header = "{\"inputs\":[{\"name\":\"x\",\"shape\":[2,3],\"datatype\":\"FP32\","
+        + "\"parameters\":{\"binary_data_size\":24}}],\"parameters\":{\"binary_data_output\":true}}";
+    HttpResponse<byte[]> r = postBinary(header, le(x), Integer.toString(header.length()));
+    assertEquals(200, r.statusCode(), new String(r.body()));
+    int jsonLength = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+    // y [2, 4], h_n [2, 4], c_n [2, 4] (two layers)
+    assertEquals(jsonLength + 4 * (8 + 8 + 8), r.body().length);
+    float[] all = new float[24];
+    java.nio.ByteBuffer.wrap(r.body(), jsonLength, 96).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(all);
+    ForwardResult ref = lstm.forward(SequenceBatch.seqFirst(x, 2, 1, 3));
+    assertArrayEquals(ref.output().data(), java.util.Arrays.copyOfRange(all, 0, 8));
+    assertArrayEquals(ref.hN().data(), java.util.Arrays.copyOfRange(all, 8, 16));
+    assertArrayEquals(ref.cN().data(), java.util.Arrays.copyOfRange(all, 16, 24));
+  }
+
+  @Test
+  void malformedBinaryRequestsGet400NamingTheProblem() throws Exception {
+    String ok = "{\"inputs\":[{\"name\":\"x\",\"shape\":[2,3],\"datatype\":\"FP32\","
+        + "\"parameters\":{\"binary_data_size\":24}}]}";
+    byte[] x = le(new float[6]);
+    record Case(String header, byte[] tail, String length, String expect) {
+    }
+    List<Case> cases = List.of(
+        new Case(ok, x, "abc", "Inference-Header-Content-Length must be a byte count"),
+        new Case(ok, x, "-1", "is outside the body"),
+        new Case(ok, x, "100000", "is outside the body"),
+        new Case(ok, x, Integer.toString(ok.length() - 1), "malformed JSON"),
+        new Case(ok, x, null, "binary tensor data after the JSON needs the Inference-Header-Content-Length header"),
+        new Case(ok, new byte[0], null, "no Inference-Header-Content-Length header"),
+        new Case(ok, java.util.Arrays.copyOf(x, 20), Integer.toString(ok.length()), "runs past its end"),
+        new Case(ok, java.util.Arrays.copyOf(x, 28), Integer.toString(ok.length()), "4 bytes after the JSON header"),
+        new Case(ok.replace("24", "20"), x, Integer.toString(ok.length()), "does not match shape [2, 3]"),
+        new Case(ok.replace("24", "-4"), x, Integer.toString(ok.length()), "binary_data_size must be a non-negative"),
+        new Case(ok.replace("}}]", "},\"data\":[1,2,3,4,5,6]}]"), x, "=",
+            "both \\\"data\\\" and parameters.binary_data_size"),
+        new Case(ok.replace("FP32", "FP16"), x, Integer.toString(ok.length()), "datatype FP16 is not supported"),
+        new Case(ok.replace("]}", "],\"parameters\":{\"binary_data_output\":1}}"), x,
+            "=", "binary_data_output must be true or false"),
+        new Case(ok, le(new float[] {1, 2, Float.NaN, 4, 5, 6}), Integer.toString(ok.length()),
+            "element 2 = NaN is not a finite FP32"));
+    for (Case c : cases) {
+      // "=" stands for the header's own length
+      HttpResponse<byte[]> r = postBinary(c.header, c.tail, "=".equals(c.length) ? Integer.toString(c.header.length())
+          : c.length);
+      String body = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8);
+      assertEquals(400, r.statusCode(), c + " → " + body);
+      assertTrue(body.startsWith("{\"error\":") && body.contains(c.expect), c.expect + " → " + body);
+    }
+  }
+
+  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).timeout(Duration.ofSeconds(20))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aStreamOverHttpAdvancesStepByStepLikeTheWholeSequence() throws Exception {
+    float[] x = RandomModels.gaussian(6 * 3, 1, 21);
+    HttpResponse<String> open = send("POST", "/v2/models/lstm/streams", null);
+    assertEquals(200, open.statusCode(), open.body());
+    String id = (String) ((Map<String, Object>) Json.parse(open.body())).get("stream_id");
+    // Steps 0..1 in one request, 2 alone, 3..5 in one more: the state carries across requests.
+    float[] y = new float[6 * 4];
+    int[][] parts = {{0, 2}, {2, 3}, {3, 6}};
+    for (int[] part : parts) {
+      int k = part[1] - part[0];
+      HttpResponse<String> r = send("POST", "/v2/models/lstm/streams/" + id + "/infer",
+          inferBody(tensor("x", "FP32", new int[] {k, 3}, java.util.Arrays.copyOfRange(x, part[0] * 3, part[1] * 3))));
+      float[] got = outputs(r).get("y");
+      assertEquals(k * 4, got.length);
+      System.arraycopy(got, 0, y, part[0] * 4, got.length);
+    }
+    ForwardResult ref = lstm.forward(SequenceBatch.seqFirst(x, 6, 1, 3));
+    assertArrayEquals(ref.output().data(), y, 1e-6f);
+    assertEquals(200, send("DELETE", "/v2/models/lstm/streams/" + id, null).statusCode());
+    HttpResponse<String> gone = send("POST", "/v2/models/lstm/streams/" + id + "/infer",
+        inferBody(tensor("x", "FP32", new int[] {1, 3}, new float[3])));
+    assertEquals(404, gone.statusCode());
+    assertTrue(gone.body().contains("unknown stream"), gone.body());
+  }
+
+  @Test
+  void streamRequestsThatCannotWorkGetClearAnswers() throws Exception {
+    HttpResponse<String> bi = send("POST", "/v2/models/gru/streams", null);
+    assertEquals(400, bi.statusCode());
+    assertTrue(bi.body().contains("unidirectional"), bi.body());
+    assertEquals(405, send("GET", "/v2/models/lstm/streams", null).statusCode());
+    assertEquals(404, send("POST", "/v2/models/lstm/streams/nope/infer", "{}").statusCode());
   }
 
   @Test

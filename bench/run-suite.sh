@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the whole JMH matrix and regenerates bench/RESULTS.md from it.
+#   bench/run-suite.sh            JMH's default iterations (~2 h on 2 cores)
+#   bench/run-suite.sh --short    3×2 s warm-up, 3×2 s measurement per fork (~45 min on 2 cores)
+# Run it on an otherwise idle machine. Results land in bench/results/ (not committed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHORT=()
+TITLE="Full suite, $(date +%F)"
+if [[ "${1:-}" == "--short" ]]; then
+  SHORT=(-f 1 -wi 3 -w 2 -i 3 -r 2)
+  TITLE="Whole matrix, short iterations (-wi 3 -w 2 -i 3 -r 2), $(date +%F)"
+fi
+J=""
+for c in "${JAVA_HOME:-}/bin/java" /usr/lib/jvm/temurin-25*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java java; do
+  if [[ -x "$c" ]] || command -v "$c" >/dev/null 2>&1; then
+    v=$("$c" -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = //p')
+    if [[ -n "$v" && "$v" -ge 21 ]]; then J="$c"; break; fi
+  fi
+done
+[[ -n "$J" ]] || { echo "run-suite: no JDK >= 21 found" >&2; exit 1; }
+B=bench/target/rnn4j-benchmarks.jar
+mvn -q -pl bench -am package -DskipTests
+R=bench/results; mkdir -p "$R"
+log() { echo "[$(date +%T)] $*" >&2; }
+log "forward, 1 thread, every implementation"
+"$J" -jar $B RnnBenchmark "${SHORT[@]}" -p threads=1 -prof gc -rf json -rff $R/forward-1t.json
+log "forward, 2 threads, multi-threaded implementations"
+"$J" -jar $B RnnBenchmark "${SHORT[@]}" -p threads=2 -p impl=simd,blas,native,ort -rf json -rff $R/forward-2t.json
+log "streaming step, 1 and 2 threads"
+"$J" -jar $B StepBenchmark "${SHORT[@]}" -p threads=1,2 -prof gc -rf json -rff $R/step.json
+log "ceilings, 1 and 2 threads"
+"$J" -jar $B CeilingBenchmark -f 1 -wi 2 -w 1 -i 3 -r 1 -p threads=1,2 -rf json -rff $R/ceilings.json
+EXTRA=()
+for b in $("$J" -jar $B -l | grep -E '^org\.rnn4j\.bench\.[A-Za-z]+\.' | sed 's/\.[^.]*$//' | sort -u); do
+  case "$b" in
+    *RnnBenchmark|*StepBenchmark|*CeilingBenchmark) ;;
+    *) n=${b##*.}; log "$n (its own defaults)"
+       "$J" -jar $B "$b" "${SHORT[@]}" -prof gc -rf json -rff "$R/$n.json"; EXTRA+=("$R/$n.json") ;;
+  esac
+done
+{ echo "JDK: $("$J" -version 2>&1 | head -1)"; uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|Flags' | sed 's/Flags:.*/AVX-512: '"$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"'/'; } > $R/machine.txt
+"$J" -cp $B org.rnn4j.bench.Report --out bench/RESULTS.md --title "$TITLE" \
+  $R/forward-1t.json $R/forward-2t.json $R/step.json $R/ceilings.json "${EXTRA[@]}"
+log "done: bench/RESULTS.md regenerated; machine facts in $R/machine.txt"

@@ -11,6 +11,8 @@
 
 #include "rnn4j.h"
 
+int rnn4j_register_bf16(JNIEnv *env);
+
 #define MAX_PINS 8
 
 /* The critical arrays of one call; released in reverse order, inputs without copy-back. */
@@ -204,5 +206,6 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {
   jclass cls = (*env)->FindClass(env, "org/rnn4j/jni/Jni");
   if (cls == NULL) return JNI_ERR;
   if ((*env)->RegisterNatives(env, cls, METHODS, sizeof METHODS / sizeof METHODS[0]) != 0) return JNI_ERR;
+  if (rnn4j_register_bf16(env) != 0) return JNI_ERR; /* jni_bf16.c */
   return JNI_VERSION_1_8;
 }

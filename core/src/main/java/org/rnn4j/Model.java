@@ -29,19 +29,21 @@ public final class Model implements AutoCloseable {
   private final ModelSpec spec;
   private final Backend backend;
   private final Kernels kernels;
+  private final Precision precision;
   private final PreparedDirection[] prepared;
   private volatile boolean closed;
 
-  private Model(ModelWeights weights, Backend backend) {
+  private Model(ModelWeights weights, Backend backend, Precision precision) {
     this.weights = Objects.requireNonNull(weights, "weights");
     this.spec = weights.spec();
     this.backend = Objects.requireNonNull(backend, "backend");
+    this.precision = Objects.requireNonNull(precision, "precision");
     this.kernels = backend.kernels();
     this.prepared = new PreparedDirection[spec.directionCount()];
     try {
       for (int layer = 0; layer < spec.numLayers(); layer++) {
         for (int d = 0; d < spec.directions(); d++) {
-          prepared[layer * spec.directions() + d] = new PreparedDirection(spec, weights, layer, d, kernels);
+          prepared[layer * spec.directions() + d] = new PreparedDirection(spec, weights, layer, d, kernels, precision);
         }
       }
     } catch (RuntimeException e) {
@@ -50,14 +52,25 @@ public final class Model implements AutoCloseable {
     }
   }
 
-  /** A model on the default backend ({@link BackendRegistry#defaultBackend()}). */
+  /**
+   * A model on the default backend ({@link BackendRegistry#defaultBackend()}), in the default
+   * precision ({@link Precision#defaultPrecision()}: {@code -Drnn4j.precision}, else fp32).
+   */
   public static Model of(ModelWeights weights) {
-    return new Model(weights, BackendRegistry.getDefault().defaultBackend());
+    return of(weights, BackendRegistry.getDefault().defaultBackend());
   }
 
-  /** A model on the given backend. */
+  /** A model on the given backend, in the default precision. */
   public static Model of(ModelWeights weights, Backend backend) {
-    return new Model(weights, backend);
+    return new Model(weights, backend, Precision.defaultPrecision());
+  }
+
+  /**
+   * A model on the given backend in the given precision: {@link Precision#BF16} rounds the weight
+   * matrices to bfloat16 here, once (see {@link Precision}).
+   */
+  public static Model of(ModelWeights weights, Backend backend, Precision precision) {
+    return new Model(weights, backend, precision);
   }
 
   /** Loads a safetensors file (PyTorch state_dict names) on the default backend. */
@@ -68,6 +81,14 @@ public final class Model implements AutoCloseable {
   /** Loads a safetensors file (PyTorch state_dict names) on the given backend. */
   public static Model load(Path path, Backend backend) throws IOException {
     return of(ModelFiles.read(path), backend);
+  }
+
+  /**
+   * Loads a safetensors file on the given backend in the given precision. BF16 tensors in the
+   * file are taken as they are (widening them is exact, so rounding them again changes nothing).
+   */
+  public static Model load(Path path, Backend backend, Precision precision) throws IOException {
+    return of(ModelFiles.read(path), backend, precision);
   }
 
   /** Saves the weights as safetensors with PyTorch names and rnn4j metadata, atomically. */
@@ -85,6 +106,11 @@ public final class Model implements AutoCloseable {
 
   public Backend backend() {
     return backend;
+  }
+
+  /** How the weight matrices are stored and multiplied. */
+  public Precision precision() {
+    return precision;
   }
 
   /** Bytes the backend holds for this model's prepared weights. */
@@ -237,6 +263,10 @@ public final class Model implements AutoCloseable {
   /** As {@link #record(SequenceBatch)}, with dropout between stacked layers (null = none). */
   public ForwardPass record(SequenceBatch in, Dropout dropout) {
     Objects.requireNonNull(in, "input");
+    if (precision != Precision.FP32) {
+      throw new UnsupportedOperationException("training (record, vjp, backward) runs in fp32 only; this model was "
+          + "loaded in " + precision + ": load it with Precision.FP32 to train or take gradients");
+    }
     Recorded rec = forward(in, newWorkspace(), true, dropout);
     return new ForwardPass(this, in, rec.result(), rec.tape());
   }
@@ -292,6 +322,10 @@ public final class Model implements AutoCloseable {
    */
   void refresh(float[] scratch) {
     ensureOpen();
+    if (precision != Precision.FP32) {
+      throw new UnsupportedOperationException("re-packing updated parameters runs in fp32 only; this model is "
+          + precision);
+    }
     for (PreparedDirection p : prepared) {
       p.refresh(kernels, scratch);
     }
@@ -495,6 +529,6 @@ public final class Model implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Model[" + spec + " on " + backend.name() + "]";
+    return "Model[" + spec + " on " + backend.name() + (precision == Precision.FP32 ? "" : ", " + precision) + "]";
   }
 }

@@ -36,7 +36,7 @@ final class PreparedDirection implements AutoCloseable {
   private final float[] srcBHo;
   private final int layerInput;
 
-  PreparedDirection(ModelSpec spec, ModelWeights w, int layer, int dir, Kernels k) {
+  PreparedDirection(ModelSpec spec, ModelWeights w, int layer, int dir, Kernels k, Precision precision) {
     this.cell = spec.cell();
     this.hidden = spec.hiddenSize();
     this.outWidth = spec.outputWidth();
@@ -64,20 +64,20 @@ final class PreparedDirection implements AutoCloseable {
     this.srcPeep = spec.peepholes() ? w.values(ModelWeights.name("weight_peep", layer, dir)) : null;
     this.srcHo = cell == CellType.JORDAN ? w.values(ModelWeights.name("weight_ho", layer, dir)) : null;
     this.srcBHo = cell == CellType.JORDAN ? w.values(ModelWeights.name("bias_ho", layer, dir)) : null;
-    this.wIh = k.pack(ih, 0, gh, spec.layerInputSize(layer));
+    this.wIh = k.pack(ih, 0, gh, spec.layerInputSize(layer), precision);
     if (cell == CellType.GRU_RESET_BEFORE) {
       this.wHh = null;
-      this.wHhRz = k.pack(hh, 0, 2 * h, recurrentIn);
-      this.wHhN = k.pack(hh, 2 * h * recurrentIn, h, recurrentIn);
+      this.wHhRz = k.pack(hh, 0, 2 * h, recurrentIn, precision);
+      this.wHhN = k.pack(hh, 2 * h * recurrentIn, h, recurrentIn, precision);
     } else {
-      this.wHh = k.pack(hh, 0, gh, recurrentIn);
+      this.wHh = k.pack(hh, 0, gh, recurrentIn, precision);
       this.wHhRz = null;
       this.wHhN = null;
     }
     bias = new float[cell.isGru() ? 4 * h : gh];
     combineBiases(bIh, bHh);
     this.wHr = spec.projSize() > 0
-        ? k.pack(w.values(ModelWeights.name("weight_hr", layer, dir)), 0, spec.projSize(), h) : null;
+        ? k.pack(w.values(ModelWeights.name("weight_hr", layer, dir)), 0, spec.projSize(), h, precision) : null;
     this.peep = spec.peepholes() ? w.values(ModelWeights.name("weight_peep", layer, dir)).clone() : null;
     if (cell == CellType.JORDAN) {
       this.wHo = k.pack(w.values(ModelWeights.name("weight_ho", layer, dir)), 0, spec.outputSize(), h);

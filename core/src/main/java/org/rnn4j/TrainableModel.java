@@ -50,7 +50,7 @@ public final class TrainableModel implements AutoCloseable {
     this.spec = initial.spec();
     // A private copy: its arrays are changed in place by the optimizer, never seen by anyone else.
     ModelWeights own = ModelWeights.of(spec, toMap(initial));
-    this.model = Model.of(own, backend);
+    this.model = Model.of(own, backend, Precision.FP32); // training is fp32 only
     List<String> n = own.names();
     this.names = n.toArray(new String[0]);
     this.live = new float[names.length][];

@@ -33,7 +33,13 @@ public final class BenchCli {
         --input N --hidden N --steps N --batch N          (default 512 512 50 1)
         --layers N --bidirectional                        (default 1 layer, one direction)
         --threads N        threads of every implementation (default 1)
-        --impl a,b,...     of scalar,simd,blas,native,ort,newcomer (default all)
+        --impl a,b,...     of scalar,simd,blas,native,ort,newcomer (default all); an rnn4j
+                           backend may be named NAME/bf16 (bf16 weights)
+        --precision LIST   fp32, bf16 or fp32,bf16: the rnn4j backends in each (default fp32;
+                           ORT and newcomer run fp32 only)
+        --interleave       measure the implementations in alternating rounds (1 untimed + 3 timed
+                           calls each per round) instead of one after the other: ratios that hold
+                           up on a shared, noisy machine
         --warmup S         warm-up seconds per implementation (default 3; the Vector API
                            code needs ~2-3 s of JIT before it is fast)
         --seconds S        measuring seconds per implementation (default 2)
@@ -81,6 +87,8 @@ public final class BenchCli {
     boolean bi = false;
     int threads = 1;
     List<String> impls = Runners.ALL;
+    List<String> precisions = List.of("fp32");
+    boolean interleave = false;
     double warmup = 3.0;
     double seconds = 2.0;
     boolean full = false;
@@ -104,6 +112,8 @@ public final class BenchCli {
           case "--bidirectional" -> bi = true;
           case "--threads" -> threads = Integer.parseInt(value(args, ++i, a));
           case "--impl" -> impls = List.of(value(args, ++i, a).split(","));
+          case "--precision" -> precisions = List.of(value(args, ++i, a).split(","));
+          case "--interleave" -> interleave = true;
           case "--warmup" -> warmup = Double.parseDouble(value(args, ++i, a));
           case "--seconds" -> seconds = Double.parseDouble(value(args, ++i, a));
           case "--full" -> full = true;
@@ -114,11 +124,22 @@ public final class BenchCli {
         }
       }
       for (String impl : impls) {
-        if (!Runners.ALL.contains(impl)) {
+        if (!Runners.known(impl)) {
           throw new IllegalArgumentException("unknown implementation '" + impl + "'; known: "
-              + String.join(",", Runners.ALL));
+              + String.join(",", Runners.ALL) + " (rnn4j backends also as NAME/bf16)");
         }
       }
+      // Every rnn4j backend in every listed precision (simd, simd/bf16, …); ORT and newcomer in fp32 only.
+      List<String> expanded = new ArrayList<>();
+      for (String impl : impls) {
+        for (String p : precisions) {
+          String named = Runners.isRnn4j(Runners.base(impl)) ? Runners.withPrecision(impl, p) : impl;
+          if (!expanded.contains(named)) {
+            expanded.add(named);
+          }
+        }
+      }
+      impls = expanded;
       if (threads < 1) {
         throw new IllegalArgumentException("--threads must be ≥ 1");
       }
@@ -129,6 +150,7 @@ public final class BenchCli {
         configs.add(new BenchConfig(CellType.fromId(cell), input, hidden, layers, bi, steps, batch));
       }
       Runners.applyThreads(threads); // before the registry creates any backend
+      this.interleave = interleave;
       List<Row> rows = measure(configs, impls, threads, warmup, seconds);
       if (csv != null) {
         Files.writeString(csv, csv(rows, threads), StandardCharsets.UTF_8);
@@ -182,9 +204,14 @@ public final class BenchCli {
       ModelWeights w = c.weights();
       float[] x = c.inputData();
       List<Row> rows = new ArrayList<>();
-      for (String impl : impls) {
-        progress(++done, total, c.id() + " " + impl);
-        rows.add(measureOne(c, w, x, impl, impl.equals(auto), threads, warmup, seconds));
+      if (interleave) {
+        progress(done += impls.size(), total, c.id() + " " + String.join(",", impls) + " (interleaved)");
+        rows.addAll(measureInterleaved(c, w, x, impls, auto, threads, warmup, seconds));
+      } else {
+        for (String impl : impls) {
+          progress(++done, total, c.id() + " " + impl);
+          rows.add(measureOne(c, w, x, impl, impl.equals(auto), threads, warmup, seconds));
+        }
       }
       progressDone();
       table(c, rows);
@@ -195,6 +222,83 @@ public final class BenchCli {
         + "For careful numbers: the JMH suite (bench/RESULTS.md).");
     return all;
   }
+
+  private boolean interleave;
+
+  /**
+   * Every implementation of {@code impls} in rounds: per round, each one makes one untimed call
+   * (its weights back in cache) and then {@link #BURST} timed calls, so that load from other
+   * processes on a shared machine falls on all of them alike; the median per implementation.
+   */
+  private List<Row> measureInterleaved(BenchConfig c, ModelWeights w, float[] x, List<String> impls, String auto,
+      int threads, double warmup, double seconds) {
+    List<Row> rows = new ArrayList<>();
+    List<String> live = new ArrayList<>();
+    List<Runner> runners = new ArrayList<>();
+    List<Double> diffs = new ArrayList<>();
+    try {
+      for (String impl : impls) {
+        Runner r;
+        try {
+          r = Runners.create(impl, w, threads);
+        } catch (Runner.Unavailable | RuntimeException e) {
+          rows.add(new Row(c.id(), impl, impl.equals(auto), "unavailable: " + e.getMessage(), Double.NaN, Double.NaN,
+              Double.NaN, Double.NaN, 0));
+          continue;
+        }
+        try {
+          diffs.add(Runners.check(impl, r, c, w));
+        } catch (IllegalStateException e) {
+          r.close();
+          rows.add(new Row(c.id(), impl, impl.equals(auto), "FAILED: " + e.getMessage(), Double.NaN, Double.NaN,
+              Double.NaN, Double.NaN, 0));
+          continue;
+        }
+        r.bind(x, c.steps(), c.batch());
+        runners.add(r);
+        live.add(impl);
+      }
+      for (Runner r : runners) {
+        long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
+        int calls = 0;
+        while (calls < 2 || System.nanoTime() < warmEnd) {
+          r.call();
+          calls++;
+        }
+      }
+      List<List<Long>> times = new ArrayList<>();
+      runners.forEach(r -> times.add(new ArrayList<>()));
+      long end = System.nanoTime() + (long) (seconds * runners.size() * 1e9);
+      while (times.isEmpty() || times.get(0).size() < 3 * BURST || System.nanoTime() < end) {
+        for (int i = 0; i < runners.size(); i++) {
+          Runner r = runners.get(i);
+          r.call();
+          for (int b = 0; b < BURST; b++) {
+            long t0 = System.nanoTime();
+            r.call();
+            times.get(i).add(System.nanoTime() - t0);
+          }
+        }
+        if (runners.isEmpty()) {
+          break;
+        }
+      }
+      for (int i = 0; i < runners.size(); i++) {
+        long[] sorted = times.get(i).stream().mapToLong(Long::longValue).sorted().toArray();
+        double ms = sorted[sorted.length / 2] / 1e6;
+        String impl = live.get(i);
+        rows.add(new Row(c.id(), impl, impl.equals(auto), "ok", ms, c.flopsPerCall() / (ms * 1e6),
+            c.batch() / (ms / 1e3), diffs.get(i), sorted.length));
+      }
+    } finally {
+      runners.forEach(Runner::close);
+    }
+    rows.sort(java.util.Comparator.comparingInt(r -> impls.indexOf(r.impl())));
+    return rows;
+  }
+
+  /** Timed calls per implementation and round in {@code --interleave} mode. */
+  private static final int BURST = 3;
 
   private Row measureOne(BenchConfig c, ModelWeights w, float[] x, String impl, boolean auto, int threads,
       double warmup, double seconds) {

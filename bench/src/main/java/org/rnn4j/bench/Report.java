@@ -41,8 +41,9 @@ public final class Report {
       return params.getOrDefault(name, dflt);
     }
 
+    /** The implementation, with {@code /bf16} when it ran in bf16 (the {@code precision} parameter). */
     String impl() {
-      return param("impl", "?");
+      return Runners.withPrecision(param("impl", "?"), param("precision", "fp32"));
     }
 
     int threads() {
@@ -64,7 +65,10 @@ public final class Report {
       new Target("simd ≥ 1.2× ORT, batch 1, 2 threads", "simd", "ort", 1.2, (c, t) -> c.batch() == 1 && t == 2),
       new Target("simd ≥ 10× scalar", "simd", "scalar", 10, (c, t) -> true),
       new Target("blas ≥ 0.9× ORT", "blas", "ort", 0.9, (c, t) -> true),
-      new Target("native within 1.2× of simd (≥ 0.83× simd's speed)", "native", "simd", 1 / 1.2, (c, t) -> true));
+      new Target("native within 1.2× of simd (≥ 0.83× simd's speed)", "native", "simd", 1 / 1.2, (c, t) -> true),
+      new Target("simd bf16 ≥ 1.8× ORT fp32, batch 1", "simd/bf16", "ort", 1.8, (c, t) -> c.batch() == 1),
+      new Target("simd bf16 ≥ 1.8× simd fp32, batch 1", "simd/bf16", "simd", 1.8, (c, t) -> c.batch() == 1),
+      new Target("native bf16 ≥ 1.8× native fp32, batch 1", "native/bf16", "native", 1.8, (c, t) -> c.batch() == 1));
 
   private Report() {
   }
@@ -274,8 +278,8 @@ public final class Report {
 
   private static final Comparator<Result> ROW_ORDER = Comparator.comparingInt(Result::threads)
       .thenComparingInt(r -> {
-        int i = Runners.ALL.indexOf(r.impl());
-        return i < 0 ? 99 : i;
+        int i = Runners.ALL.indexOf(Runners.base(r.impl()));
+        return (i < 0 ? 99 : i) * 2 + (Runners.precision(r.impl()) == org.rnn4j.Precision.FP32 ? 0 : 1);
       });
 
   private static void setup(StringBuilder s, List<Result> results, List<String> files, String machine) {
@@ -324,7 +328,9 @@ public final class Report {
       double gflops = c.flopsPerCall() / (r.ms() * 1e6);
       Double ceiling = sgemm.get(key(config, r.threads()));
       Double bw = stream.get(key(config, r.threads()));
-      double gbs = c.weightBytesPerCall() / (r.ms() * 1e6);
+      // bf16 rows stream half the bytes: 2 per weight.
+      double gbs = c.weightBytesPerCall() / (Runners.precision(r.impl()) == org.rnn4j.Precision.BF16 ? 2 : 1)
+          / (r.ms() * 1e6);
       s.append("| ").append(r.impl()).append(" | ").append(r.threads()).append(" | ").append(fmt(r.ms(), 3))
           .append(" | ").append(fmt(r.msError(), 3)).append(" | ").append(fmt(c.batch() / (r.ms() / 1e3), 1))
           .append(" | ").append(fmt(gflops, 2)).append(" | ")

@@ -2,6 +2,7 @@ package org.rnn4j.bench;
 
 import org.rnn4j.Model;
 import org.rnn4j.ModelWeights;
+import org.rnn4j.Precision;
 import org.rnn4j.SequenceBatch;
 import org.rnn4j.State;
 import org.rnn4j.Workspace;
@@ -13,8 +14,8 @@ final class Rnn4jRunner implements Runner {
   private final Workspace workspace;
   private SequenceBatch bound;
 
-  Rnn4jRunner(ModelWeights weights, Backend backend) {
-    this.model = Model.of(weights, backend);
+  Rnn4jRunner(ModelWeights weights, Backend backend, Precision precision) {
+    this.model = Model.of(weights, backend, precision);
     this.workspace = model.newWorkspace();
   }
 

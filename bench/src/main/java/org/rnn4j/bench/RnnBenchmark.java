@@ -51,6 +51,10 @@ public class RnnBenchmark {
   @Param({"1"})
   public int threads;
 
+  /** Weight precision of the rnn4j implementations: fp32, or bf16 (ORT and newcomer run fp32 only). */
+  @Param({"fp32"})
+  public String precision;
+
   private Runner runner;
 
   @Setup(Level.Trial)
@@ -58,8 +62,8 @@ public class RnnBenchmark {
     Runners.applyThreads(threads);
     BenchConfig c = BenchConfig.parse(config);
     ModelWeights w = c.weights();
-    runner = Runners.create(impl, w, threads);
-    Runners.check(impl, runner, c, w);
+    runner = Runners.create(Runners.withPrecision(impl, precision), w, threads);
+    Runners.check(Runners.withPrecision(impl, precision), runner, c, w);
     runner.bind(c.inputData(), c.steps(), c.batch());
   }
 

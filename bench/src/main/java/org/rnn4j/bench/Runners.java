@@ -3,6 +3,7 @@ package org.rnn4j.bench;
 import java.util.List;
 import org.rnn4j.Model;
 import org.rnn4j.ModelWeights;
+import org.rnn4j.Precision;
 import org.rnn4j.SequenceBatch;
 import org.rnn4j.backend.BackendRegistry;
 import org.rnn4j.spi.Backend;
@@ -30,18 +31,52 @@ public final class Runners {
     System.setProperty("rnn4j.blas.threads", t);
   }
 
+  /** Suffix of an rnn4j implementation run in bf16 ({@code simd/bf16}); without it, fp32. */
+  public static final String BF16_SUFFIX = "/bf16";
+
+  /** {@code impl} in {@code precision}: {@code simd} + bf16 = {@code simd/bf16}; fp32 leaves it as it is. */
+  public static String withPrecision(String impl, String precision) {
+    Precision p = Precision.parse(precision);
+    return p == Precision.FP32 || impl.endsWith(BF16_SUFFIX) ? impl : impl + BF16_SUFFIX;
+  }
+
+  /** The implementation without its precision suffix. */
+  public static String base(String impl) {
+    return impl.endsWith(BF16_SUFFIX) ? impl.substring(0, impl.length() - BF16_SUFFIX.length()) : impl;
+  }
+
+  /** The weight precision an implementation name asks for. */
+  public static Precision precision(String impl) {
+    return impl.endsWith(BF16_SUFFIX) ? Precision.BF16 : Precision.FP32;
+  }
+
+  /** Whether {@code impl} names a known implementation (an rnn4j backend may carry {@code /bf16}). */
+  public static boolean known(String impl) {
+    String b = base(impl);
+    return ALL.contains(b) && (precision(impl) == Precision.FP32 || isRnn4j(b));
+  }
+
+  static boolean isRnn4j(String base) {
+    return !base.equals("ort") && !base.equals("newcomer");
+  }
+
   public static Runner create(String impl, ModelWeights weights, int threads) throws Runner.Unavailable {
-    return switch (impl) {
+    Precision precision = precision(impl);
+    if (precision != Precision.FP32 && !isRnn4j(base(impl))) {
+      throw new Runner.Unavailable(base(impl) + " runs fp32 only (precision " + precision + " is an rnn4j mode)",
+          null);
+    }
+    return switch (base(impl)) {
       case "ort" -> OrtRunner.create(weights, threads);
       case "newcomer" -> new NewcomerRnn(weights);
       default -> {
         Backend b;
         try {
-          b = BackendRegistry.getDefault().get(impl);
+          b = BackendRegistry.getDefault().get(base(impl));
         } catch (RuntimeException e) { // unknown or unavailable backend
           throw new Runner.Unavailable(e.getMessage(), e);
         }
-        yield new Rnn4jRunner(weights, b);
+        yield new Rnn4jRunner(weights, b, precision);
       }
     };
   }
@@ -59,7 +94,8 @@ public final class Runners {
     BenchConfig k = checkConfig(c);
     float[] x = k.inputData();
     float[] expected;
-    try (Model m = Model.of(weights, BackendRegistry.getDefault().get("scalar"))) {
+    // In bf16 the reference is the scalar backend in bf16: the same rounded weights, fp32 sums.
+    try (Model m = Model.of(weights, BackendRegistry.getDefault().get("scalar"), precision(impl))) {
       expected = m.forward(SequenceBatch.seqFirst(x, k.steps(), k.batch(), k.input())).output().data();
     }
     float[] actual = r.output(x, k.steps(), k.batch());
@@ -79,7 +115,7 @@ public final class Runners {
     BenchConfig k = c.withSteps(3);
     float[] x = k.inputData();
     float[] expected;
-    try (Model m = Model.of(weights, BackendRegistry.getDefault().get("scalar"))) {
+    try (Model m = Model.of(weights, BackendRegistry.getDefault().get("scalar"), precision(impl))) {
       expected = m.forward(SequenceBatch.seqFirst(x, k.steps(), k.batch(), k.input())).output().data();
     }
     int perStepIn = k.batch() * k.input();

@@ -39,6 +39,10 @@ public class StepBenchmark {
   @Param({"1"})
   public int threads;
 
+  /** Weight precision of the rnn4j implementations: fp32, or bf16 (ORT and newcomer run fp32 only). */
+  @Param({"fp32"})
+  public String precision;
+
   private Runner runner;
   private Runner.Stepper stepper;
   private float[] x;
@@ -48,12 +52,12 @@ public class StepBenchmark {
     Runners.applyThreads(threads);
     BenchConfig c = BenchConfig.parse(config);
     ModelWeights w = c.weights();
-    runner = Runners.create(impl, w, threads);
+    runner = Runners.create(Runners.withPrecision(impl, precision), w, threads);
     stepper = runner.stepper(c.batch());
     if (stepper == null) {
       throw new IllegalStateException(impl + " has no streaming step for " + c.id());
     }
-    Runners.checkStepper(impl, stepper, c, w);
+    Runners.checkStepper(Runners.withPrecision(impl, precision), stepper, c, w);
     x = c.inputData(1, c.batch());
   }
 

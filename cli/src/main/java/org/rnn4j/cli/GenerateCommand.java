@@ -79,6 +79,10 @@ final class GenerateCommand implements Callable<Integer> {
   /** A train-char model: the recurrent model, its softmax head and its vocabulary. */
   record CharModel(Model model, float[] headWeight, float[] headBias, Vocabulary vocab, float[] x, float[] y) {
     static CharModel load(Path file, Backend backend) throws Exception {
+      return load(file, backend, org.rnn4j.Precision.defaultPrecision());
+    }
+
+    static CharModel load(Path file, Backend backend, org.rnn4j.Precision precision) throws Exception {
       Vocabulary vocab;
       float[] w;
       float[] bias;
@@ -92,7 +96,7 @@ final class GenerateCommand implements Callable<Integer> {
         w = r.readFloats(LinearHead.WEIGHT);
         bias = r.readFloats(LinearHead.BIAS);
       }
-      Model m = Model.load(file, backend);
+      Model m = Model.load(file, backend, precision);
       ModelSpec s = m.spec();
       if (s.inputSize() != vocab.size() || bias.length != vocab.size() || w.length != vocab.size() * s.outputWidth()
           || s.bidirectional()) {

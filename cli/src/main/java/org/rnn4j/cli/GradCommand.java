@@ -51,7 +51,7 @@ final class GradCommand implements Callable<Integer> {
     Backend b = backend.choose();
     Gradients g;
     ModelSpec ms;
-    try (Model m = Model.load(model, b)) {
+    try (Model m = Model.load(model, b, org.rnn4j.Precision.FP32)) {
       ms = m.spec();
       SequenceBatch in = RunCommand.readInput(input, ms, batchFirst);
       try (SafetensorsReader r = SafetensorsReader.open(input)) {

@@ -77,6 +77,7 @@ final class InfoCommand implements Callable<Integer> {
       }
       if (e.probe().available() && !e.disabled()) {
         out.printf("  %-8s %-8s %-11s   training: %s%n", "", "", "", training(reg.get(e.name()).kernels()));
+        out.printf("  %-8s %-8s %-11s   bf16: %s%n", "", "", "", reg.get(e.name()).kernels().bf16Kernels());
       }
     }
     out.println();

@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "rnn4j", mixinStandardHelpOptions = true, version = "rnn4j 0.1.0-SNAPSHOT",
     description = "Recurrent neural networks (LSTM, GRU, RNN) on the JVM.",
     subcommands = {InfoCommand.class, RunCommand.class, GradCommand.class, ConformanceCommand.class,
-        TrainCharCommand.class, GenerateCommand.class, ExplainCommand.class, ExperimentCommand.class,
-        ServeCommand.class, LoadtestCommand.class, BenchCommand.class, DemoCommand.class,
+        TrainCharCommand.class, EvalCharCommand.class, GenerateCommand.class, ExplainCommand.class, ExperimentCommand.class,
+        ServeCommand.class, LoadtestCommand.class, BenchCommand.class, AccuracyCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

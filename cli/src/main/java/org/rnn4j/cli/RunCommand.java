@@ -10,6 +10,7 @@ import org.rnn4j.FloatTensor;
 import org.rnn4j.ForwardResult;
 import org.rnn4j.Model;
 import org.rnn4j.ModelSpec;
+import org.rnn4j.Precision;
 import org.rnn4j.SequenceBatch;
 import org.rnn4j.io.ModelFormatException;
 import org.rnn4j.io.SafetensorsReader;
@@ -45,13 +46,28 @@ final class RunCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   Backends backend;
 
+  @picocli.CommandLine.Mixin
+  Precisions precision;
+
+  @Option(names = "--compare-fp32", description = "With --precision bf16: also run the model in fp32 on the same "
+      + "backend and input, and print the max abs/rel deviation of y, h_n, c_n (rel: to the largest |fp32| value).")
+  boolean compareFp32;
+
   @Option(names = "--batch-first", description = "x is [B,T,I] and y is [B,T,D*Hout].")
   boolean batchFirst;
 
   @Override
   public Integer call() throws Exception {
     Backend b = backend.choose();
+    Precision prec = precision.choose();
+    if (compareFp32 && prec == Precision.FP32) {
+      throw new IllegalArgumentException("--compare-fp32 compares a reduced precision with fp32: add --precision bf16");
+    }
     if (OnnxModel.looksLikeOnnx(model)) {
+      if (prec != Precision.FP32 || compareFp32) {
+        throw new IllegalArgumentException("--precision " + prec + " applies to .safetensors models; ONNX graphs "
+            + "run in fp32 (or set -D" + Precision.PROPERTY + " to apply it to their recurrent nodes)");
+      }
       if (batchFirst) {
         throw new IllegalArgumentException("--batch-first does not apply to ONNX models (their nodes' layout "
             + "attribute says it)");
@@ -61,10 +77,16 @@ final class RunCommand implements Callable<Integer> {
     long start = System.nanoTime();
     ForwardResult r;
     ModelSpec ms;
-    try (Model m = Model.load(model, b)) {
+    ForwardResult fp32 = null;
+    try (Model m = Model.load(model, b, prec)) {
       ms = m.spec();
       SequenceBatch batch = readInput(input, ms, batchFirst);
       r = m.forward(batch);
+      if (compareFp32) {
+        try (Model f = Model.of(m.weights(), b, Precision.FP32)) {
+          fp32 = f.forward(batch);
+        }
+      }
     }
     Map<String, TensorData> out = new LinkedHashMap<>();
     out.put("y", tensor(r.output()));
@@ -72,11 +94,20 @@ final class RunCommand implements Callable<Integer> {
     if (r.cN() != null) {
       out.put("c_n", tensor(r.cN()));
     }
-    SafetensorsWriter.write(output, out, Map.of("rnn4j.backend", b.name()));
+    SafetensorsWriter.write(output, out, Map.of("rnn4j.backend", b.name(), "rnn4j.precision", prec.id()));
     long micros = (System.nanoTime() - start) / 1000;
     PrintWriter pw = spec.commandLine().getOut();
-    pw.printf("%s on %s: wrote y %s, h_n %s%s to %s (%.1f ms)%n", ms, b.name(), r.output().shapeString(),
+    pw.printf("%s on %s%s: wrote y %s, h_n %s%s to %s (%.1f ms)%n", ms, b.name(),
+        prec == Precision.FP32 ? "" : " in " + prec, r.output().shapeString(),
         r.hN().shapeString(), r.cN() == null ? "" : ", c_n " + r.cN().shapeString(), output, micros / 1000.0);
+    if (fp32 != null) {
+      pw.printf("%s vs fp32 on the same input:%n", prec);
+      pw.printf("  y    %s%n", Deviation.of(r.output().data(), fp32.output().data()));
+      pw.printf("  h_n  %s%n", Deviation.of(r.hN().data(), fp32.hN().data()));
+      if (r.cN() != null) {
+        pw.printf("  c_n  %s%n", Deviation.of(r.cN().data(), fp32.cN().data()));
+      }
+    }
     pw.flush();
     return 0;
   }

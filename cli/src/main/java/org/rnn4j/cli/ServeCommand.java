@@ -63,6 +63,9 @@ final class ServeCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   Backends backend;
 
+  @picocli.CommandLine.Mixin
+  Precisions precision;
+
   /**
    * The JDK's HttpServer closes a keep-alive connection after its response once 200 are idle
    * (sun.net.httpserver.maxIdleConnections); a client with more connections may then send its next
@@ -77,6 +80,7 @@ final class ServeCommand implements Callable<Integer> {
       System.setProperty("sun.net.httpserver.maxIdleConnections", Integer.toString(MAX_IDLE_CONNECTIONS));
     }
     Backend b = backend.choose();
+    org.rnn4j.Precision prec = precision.choose();
     Map<String, Path> files = parseModels(models);
     ServerOptions opts = ServerOptions.defaults().withHost(host).withPort(port).withMaxBodyBytes(maxBodyBytes)
         .withMaxInflightBodyBytes(Math.max(256L << 20, 4L * maxBodyBytes)).withTimeoutMillis(timeoutMillis)
@@ -88,13 +92,14 @@ final class ServeCommand implements Callable<Integer> {
         if (OnnxModel.looksLikeOnnx(e.getValue())) {
           graphs.put(e.getKey(), OnnxModel.load(e.getValue(), b));
         } else {
-          loaded.put(e.getKey(), Model.load(e.getValue(), b));
+          loaded.put(e.getKey(), Model.load(e.getValue(), b, prec));
         }
       }
       InferenceServer server = InferenceServer.start(loaded, graphs, opts);
       PrintWriter out = spec.commandLine().getOut();
       for (Map.Entry<String, Model> e : loaded.entrySet()) {
-        out.printf("serving %s: %s on %s%n", e.getKey(), e.getValue().spec(), b.name());
+        out.printf("serving %s: %s on %s%s%n", e.getKey(), e.getValue().spec(), b.name(),
+            prec == org.rnn4j.Precision.FP32 ? "" : " in " + prec);
       }
       for (Map.Entry<String, OnnxModel> e : graphs.entrySet()) {
         out.printf("serving %s: ONNX graph, inputs %s, outputs %s, on %s; unbatched (each request runs the whole "

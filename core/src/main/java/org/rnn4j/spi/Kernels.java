@@ -1,6 +1,7 @@
 package org.rnn4j.spi;
 
 import org.rnn4j.Activation;
+import org.rnn4j.Precision;
 
 /**
  * The kernel interface every backend implements: the only place where arithmetic on tensors
@@ -104,6 +105,41 @@ public abstract class Kernels {
 
   protected PackedMatrix packK(float[] w, int off, int rows, int cols) {
     return new DenseMatrix(this, w, off, rows, cols);
+  }
+
+  /**
+   * As {@link #pack(float[], int, int, int)}, in the given precision. {@link Precision#BF16}
+   * rounds every element to bfloat16 (nearest, ties to even; {@link Bf16#round}) once, here;
+   * {@link #matmulPacked} then multiplies by those values with float32 activations and sums.
+   */
+  public final PackedMatrix pack(float[] w, int off, int rows, int cols, Precision precision) {
+    Checks.notNull("precision", precision);
+    if (precision == Precision.FP32) {
+      return pack(w, off, rows, cols);
+    }
+    Checks.positive("rows", rows);
+    Checks.positive("cols", cols);
+    Checks.matrix("W", w, off, rows, cols, cols);
+    return packBf16K(w, off, rows, cols);
+  }
+
+  /**
+   * The bf16 reference every backend's bf16 kernels are tested against: the weights rounded to
+   * bf16, then this backend's float32 layout and products ({@link #packK}). Correct on every
+   * backend, but without the halved memory traffic; a backend with real bf16 kernels overrides
+   * it (and {@link #bf16Kernels()}).
+   */
+  protected PackedMatrix packBf16K(float[] w, int off, int rows, int cols) {
+    return packK(Bf16.roundedCopy(w, off, rows * cols), 0, rows, cols);
+  }
+
+  /**
+   * How this backend runs {@link Precision#BF16} (for {@code rnn4j info}): where the weights live,
+   * and whether activations are rounded to bf16 too (they are not, unless a backend says so).
+   */
+  public String bf16Kernels() {
+    return "emulated: weights rounded to bf16 at load, stored and multiplied as fp32 (no speed-up); "
+        + "activations and sums fp32";
   }
 
   /**

@@ -104,9 +104,27 @@ public final class NativeKernels extends Kernels {
   }
 
   @Override
+  protected PackedMatrix packBf16K(float[] w, int off, int rows, int cols) {
+    if (!NativeBf16.fits(rows, cols, panelWidth)
+        || java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+      return super.packBf16K(w, off, rows, cols); // rounded fp32 dense copy, as the reference
+    }
+    return new NativeBf16.Panels(this, panelWidth, w, off, rows, cols);
+  }
+
+  @Override
+  public String bf16Kernels() {
+    return "widening " + isa.id() + ": bf16 weight panels (2 bytes per weight) widened to fp32 in C, fp32 FMA; "
+        + "activations not rounded (fp32). AMX-bf16 and AVX512_BF16 (vdpbf16ps) are not implemented: no hardware "
+        + "to test them was available";
+  }
+
+  @Override
   protected void repackK(PackedMatrix m, float[] w, int off) {
     if (m instanceof Panels p) {
       Jni.pack(tier, w, off, p.rows(), p.cols(), p.data);
+    } else if (m instanceof NativeBf16.Panels) {
+      throw new IllegalArgumentException("bf16 matrices are not re-packed: training runs in fp32 only");
     } else {
       super.repackK(m, w, off);
     }
@@ -114,12 +132,20 @@ public final class NativeKernels extends Kernels {
 
   @Override
   protected boolean owns(PackedMatrix w) {
+    if (w instanceof NativeBf16.Panels b) {
+      return b.owner == this;
+    }
     return w instanceof Panels p ? p.owner == this : super.owns(w);
   }
 
   @Override
   protected void matmulPackedK(int m, float[] x, int xOff, int ldx, PackedMatrix w, float beta, float[] out,
       int outOff, int ldo) {
+    if (w instanceof NativeBf16.Panels b) {
+      // bf16 products run on the caller's thread (the worker pool splits fp32 panels only).
+      JniBf16.matmulPacked(tier, m, x, xOff, ldx, b.data, b.rows(), b.cols(), beta, out, outOff, ldo);
+      return;
+    }
     if (!(w instanceof Panels p)) {
       super.matmulPackedK(m, x, xOff, ldx, w, beta, out, outOff, ldo);
       return;

@@ -46,12 +46,15 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   private final MatmulTask task = new MatmulTask();
   /** Per-thread scratch (tiles, gate pre-activations); grows, never shrinks, so calls do not allocate. */
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[1024]);
+  /** bf16-weight products (precision bf16), same width and pool. */
+  private final SimdBf16 bf16;
 
   SimdKernels(int threads, long parallelMin) {
     this.lanes = sp().length();
     this.panelWidth = PANEL_VECTORS * lanes;
     this.pool = threads > 1 ? WorkerPool.shared(threads) : null;
     this.parallelMin = parallelMin;
+    this.bf16 = SimdBf16.create(sp().vectorBitSize(), pool, parallelMin);
   }
 
   /** Kernels for {@code bits}-wide float vectors on {@code threads} threads. */
@@ -147,18 +150,36 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   }
 
   @Override
+  protected PackedMatrix packBf16K(float[] w, int off, int rows, int cols) {
+    return bf16.pack(this, w, off, rows, cols);
+  }
+
+  @Override
+  public String bf16Kernels() {
+    return "widening simd " + vectorBits() + "-bit: bf16 weight panels (2 bytes per weight) widened to fp32 in "
+        + "registers, fp32 FMA; activations not rounded (fp32)";
+  }
+
+  @Override
   protected void repackK(PackedMatrix m, float[] w, int off) {
+    if (m instanceof SimdBf16.Panels) {
+      throw new IllegalArgumentException("bf16 matrices are not re-packed: training runs in fp32 only");
+    }
     ((Panels) m).fill(w, off);
   }
 
   @Override
   protected boolean owns(PackedMatrix w) {
-    return w instanceof Panels p && p.owner == this;
+    return w instanceof Panels p && p.owner == this || w instanceof SimdBf16.Panels b && b.owner == this;
   }
 
   @Override
   protected void matmulPackedK(int m, float[] x, int xOff, int ldx, PackedMatrix w, float beta, float[] out,
       int outOff, int ldo) {
+    if (w instanceof SimdBf16.Panels b) {
+      bf16.matmul(m, x, xOff, ldx, b, beta, out, outOff, ldo);
+      return;
+    }
     Panels p = (Panels) w;
     // Chunks: row blocks × groups of panels, enough of them to balance the threads.
     int rowsPerBlock = Math.max(ROW_BLOCK, ((m + 1023) / 1024 + MR - 1) / MR * MR);

@@ -1,0 +1,13 @@
+package org.rnn4j.jni;
+
+import org.rnn4j.backend.BackendRegistry;
+import org.rnn4j.spi.Backend;
+import org.rnn4j.testing.Bf16ParitySuite;
+
+/** The registry's native backend (this CPU's best tier) in bf16 against the scalar bf16 reference. */
+class NativeBf16ModelParityTest extends Bf16ParitySuite {
+  @Override
+  protected Backend backend() {
+    return BackendRegistry.getDefault().get("native");
+  }
+}

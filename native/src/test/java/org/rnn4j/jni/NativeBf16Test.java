@@ -1,0 +1,142 @@
+package org.rnn4j.jni;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.rnn4j.CellType;
+import org.rnn4j.ForwardResult;
+import org.rnn4j.Model;
+import org.rnn4j.ModelSpec;
+import org.rnn4j.ModelWeights;
+import org.rnn4j.Precision;
+import org.rnn4j.SequenceBatch;
+import org.rnn4j.backend.BackendRegistry;
+import org.rnn4j.backend.ScalarKernels;
+import org.rnn4j.spi.Backend;
+import org.rnn4j.spi.Bf16;
+import org.rnn4j.spi.Kernels;
+import org.rnn4j.spi.PackedMatrix;
+import org.rnn4j.spi.ProbeResult;
+import org.rnn4j.testing.RandomModels;
+import org.rnn4j.testing.Tolerance;
+
+/** The native bf16 products against the scalar bf16 reference, on every tier this CPU has. */
+class NativeBf16Test {
+  private static final int[] SIZES = {1, 3, 17, 65, 1000};
+  private static final Kernels REF = new ScalarKernels();
+  private long seed = 100;
+
+  private float[] rnd(int n) {
+    return RandomModels.gaussian(n, 1, ++seed);
+  }
+
+  private static float[] abs(float[] a) {
+    float[] b = a.clone();
+    for (int i = 0; i < b.length; i++) {
+      b[i] = Math.abs(b[i]);
+    }
+    return b;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Isa.class)
+  void packedWeightsAreTheNearestEvenBf16OfEachWeight(Isa isa) {
+    NativeKernels k = (NativeKernels) NativeKernelsTest.kernels(isa);
+    int pw = Jni.panelWidth(isa.ordinal());
+    for (int rows : new int[] {1, 17, 65}) {
+      for (int cols : new int[] {1, 3, 17}) {
+        float[] w = rnd(rows * cols + 2);
+        NativeBf16.Panels p = (NativeBf16.Panels) k.pack(w, 2, rows, cols, Precision.BF16);
+        for (int r = 0; r < rows; r++) {
+          for (int c = 0; c < cols; c++) {
+            float want = Bf16.roundToFloat(w[2 + r * cols + c]);
+            if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(p.get(r, c, pw))) {
+              fail(isa + " " + rows + "x" + cols + " W[" + r + "," + c + "] is " + p.get(r, c, pw) + ", expected "
+                  + want);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Isa.class)
+  void matmulMatchesTheScalarBf16ReferenceAtAwkwardSizes(Isa isa) {
+    Kernels k = NativeKernelsTest.kernels(isa);
+    for (int rows : SIZES) {
+      for (int cols : SIZES) {
+        float[] w = rnd(rows * cols + 3);
+        try (PackedMatrix pn = k.pack(w, 3, rows, cols, Precision.BF16);
+            PackedMatrix pr = REF.pack(w, 3, rows, cols, Precision.BF16);
+            PackedMatrix pa = REF.pack(abs(w), 3, rows, cols, Precision.BF16)) {
+          for (int m : new int[] {1, 2, 3, 4, 5, 17}) {
+            for (float beta : new float[] {0f, -0.5f}) {
+              int ldx = cols + 1;
+              int ldo = rows + 2;
+              float[] x = rnd(m * ldx + 1);
+              float[] out = rnd(m * ldo + 1);
+              float[] want = out.clone();
+              REF.matmulPacked(m, x, 1, ldx, pr, beta, want, 1, ldo);
+              k.matmulPacked(m, x, 1, ldx, pn, beta, out, 1, ldo);
+              float[] bound = new float[out.length];
+              float[] init = abs(want);
+              REF.matmulPacked(m, abs(x), 1, ldx, pa, Math.abs(beta), bound, 1, ldo);
+              for (int i = 0; i < out.length; i++) {
+                double tol = 1e-5 * (bound[i] + init[i]) + 1e-6;
+                if (!(Math.abs(out[i] - want[i]) <= tol)) {
+                  fail(isa + " bf16 matmul m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + ": element " + i
+                      + " is " + out[i] + ", expected " + want[i] + " (tolerance " + tol + ")");
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Isa.class)
+  void modelsInBf16MatchTheScalarBf16Reference(Isa isa) {
+    Backend b = new Backend("native", 40, ProbeResult.available("test tier " + isa.id(), Map.of()),
+        NativeKernelsTest.kernels(isa));
+    Backend ref = BackendRegistry.getDefault().get("scalar");
+    ModelSpec[] specs = {ModelSpec.builder(CellType.LSTM, 17, 65).numLayers(2).bidirectional(true).projSize(9).build(),
+        ModelSpec.of(CellType.GRU, 3, 1000, 1, false), ModelSpec.of(CellType.GRU_RESET_BEFORE, 65, 17, 2, true),
+        ModelSpec.of(CellType.RNN_TANH, 1, 3, 3, false)};
+    for (ModelSpec spec : specs) {
+      ModelWeights w = ModelWeights.random(spec, 3);
+      SequenceBatch in = SequenceBatch.seqFirst(RandomModels.gaussian(4 * 3 * spec.inputSize(), 1, 4), 4, 3,
+          spec.inputSize()).withLengths(new int[] {4, 1, 3});
+      ForwardResult want;
+      ForwardResult got;
+      try (Model m = Model.of(w, ref, Precision.BF16); Model n = Model.of(w, b, Precision.BF16)) {
+        want = m.forward(in);
+        got = n.forward(in);
+      }
+      Tolerance.assertClose(isa + " " + spec + " y", want.output().data(), got.output().data(), 2e-5, 2e-4);
+      Tolerance.assertClose(isa + " " + spec + " h_n", want.hN().data(), got.hN().data(), 2e-5, 2e-4);
+    }
+  }
+
+  @Test
+  void infoNamesTheWideningTierAndThatAmxIsNotImplemented() {
+    String s = BackendRegistry.getDefault().get("native").kernels().bf16Kernels();
+    assertTrue(s.startsWith("widening "), s);
+    assertTrue(s.contains("AMX-bf16") && s.contains("not implemented"), s);
+  }
+
+  @Test
+  void bf16PanelsHoldTwoBytesPerWeight() {
+    Kernels k = BackendRegistry.getDefault().get("native").kernels();
+    try (PackedMatrix p = k.pack(new float[1024 * 1024], 0, 1024, 1024, Precision.BF16)) {
+      assertTrue(p.byteSize() == 2L * 1024 * 1024, Arrays.toString(new long[] {p.byteSize()}));
+    }
+  }
+}

@@ -1,0 +1,429 @@
+package org.rnn4j.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.rnn4j.spi.Bf16;
+import org.rnn4j.spi.PackedMatrix;
+
+/**
+ * bf16-weight products for {@link SimdKernels}: W is stored as bfloat16 (2 bytes per weight) in
+ * panels like the fp32 ones, and widened to float32 in registers before an fp32 FMA. Activations
+ * and sums stay fp32, so the result is the scalar bf16 reference's up to summation order.
+ *
+ * <p>Layout: panels of {@code PANEL_VECTORS} vectors of output rows, as for fp32, but each 32-bit
+ * lane holds the bf16 weights of two adjacent input columns of one output row (column 2k in the
+ * low half, 2k + 1 in the high half). One int load thus yields two float vectors with one
+ * instruction each: {@code lane << 16} (column 2k) and {@code lane & 0xFFFF0000} (column 2k + 1),
+ * reinterpreted as floats; no cross-lane widening is needed.
+ *
+ * <p>The same rules as {@link SimdKernels}: species are {@code static final} per width subclass,
+ * no vector crosses a method boundary, nothing is allocated per call (per-thread scratch, one
+ * pool task per instance), and work is split only over independent outputs, so the results do
+ * not depend on the thread count. Each output is summed column by column in order (one
+ * accumulator) by the 4-row and 1-row tiles alike; batch 1 (m = 1) sums even and odd columns in
+ * two chains and adds them, as the fp32 GEMV does.
+ */
+abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V512 {
+  static final int PANEL_VECTORS = SimdKernels.PANEL_VECTORS;
+  static final int MR = SimdKernels.MR;
+  static final int ROW_BLOCK = SimdKernels.ROW_BLOCK;
+  private static final int HIGH = 0xFFFF_0000;
+
+  private final int panelWidth;
+  private final WorkerPool pool;
+  private final long parallelMin;
+  private final Task task = new Task();
+  private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[256]);
+
+  SimdBf16(WorkerPool pool, long parallelMin) {
+    this.panelWidth = PANEL_VECTORS * fsp().length();
+    this.pool = pool;
+    this.parallelMin = parallelMin;
+  }
+
+  static SimdBf16 create(int bits, WorkerPool pool, long parallelMin) {
+    return switch (bits) {
+      case 128 -> new V128(pool, parallelMin);
+      case 256 -> new V256(pool, parallelMin);
+      case 512 -> new V512(pool, parallelMin);
+      default -> throw new IllegalArgumentException("vector width must be 128, 256 or 512 bits, got " + bits);
+    };
+  }
+
+  abstract VectorSpecies<Float> fsp();
+
+  abstract VectorSpecies<Integer> isp();
+
+  int panelWidth() {
+    return panelWidth;
+  }
+
+  private int threads() {
+    return pool == null ? 1 : pool.threads();
+  }
+
+  private float[] scratch(int n) {
+    float[] s = scratch.get();
+    if (s.length < n) {
+      s = new float[Math.max(n, 2 * s.length)];
+      scratch.set(s);
+    }
+    return s;
+  }
+
+  /** W [rows × cols] in bf16 panels of {@code panelWidth} rows, column pairs per int (see class doc). */
+  static final class Panels extends PackedMatrix {
+    final Object owner;
+    final int[] data;
+    final int panels;
+    final int pairs;
+    final int panelWidth;
+
+    Panels(Object owner, int panelWidth, float[] w, int off, int rows, int cols) {
+      super(rows, cols);
+      this.owner = owner;
+      this.panelWidth = panelWidth;
+      this.panels = (rows + panelWidth - 1) / panelWidth;
+      this.pairs = (cols + 1) / 2;
+      long size = (long) panels * pairs * panelWidth;
+      if (size > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("matrix " + rows + "x" + cols + " too large to pack");
+      }
+      this.data = new int[(int) size];
+      for (int p = 0; p < panels; p++) {
+        for (int k = 0; k < pairs; k++) {
+          int dst = (p * pairs + k) * panelWidth;
+          for (int v = 0; v < panelWidth && p * panelWidth + v < rows; v++) {
+            int src = off + (p * panelWidth + v) * cols + 2 * k;
+            int lo = Bf16.round(w[src]) & 0xFFFF;
+            int hi = 2 * k + 1 < cols ? Bf16.round(w[src + 1]) & 0xFFFF : 0;
+            data[dst + v] = lo | hi << 16;
+          }
+        }
+      }
+    }
+
+    /** The bf16 value of W[row, col], widened (for tests). */
+    float get(int row, int col) {
+      int p = row / panelWidth;
+      int lane = data[(p * pairs + col / 2) * panelWidth + row % panelWidth];
+      return Float.intBitsToFloat((col & 1) == 0 ? lane << 16 : lane & HIGH);
+    }
+
+    @Override
+    public long byteSize() {
+      return 4L * data.length;
+    }
+  }
+
+  Panels pack(Object owner, float[] w, int off, int rows, int cols) {
+    return new Panels(owner, panelWidth, w, off, rows, cols);
+  }
+
+  void matmul(int m, float[] x, int xOff, int ldx, Panels p, float beta, float[] out, int outOff, int ldo) {
+    int rowsPerBlock = Math.max(ROW_BLOCK, ((m + 1023) / 1024 + MR - 1) / MR * MR);
+    int rowBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;
+    int target = 4 * threads();
+    int groups = Math.max(1, Math.min(p.panels, (target + rowBlocks - 1) / rowBlocks));
+    int chunks = rowBlocks * groups;
+    long work = (long) m * p.rows() * p.cols();
+    if (pool != null && chunks > 1 && work >= parallelMin && pool.tryAcquire()) {
+      try {
+        task.set(m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
+        pool.run(task, chunks);
+      } finally {
+        task.clear();
+        pool.release();
+      }
+    } else {
+      for (int i = 0; i < chunks; i++) {
+        chunk(i, m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
+      }
+    }
+  }
+
+  private void chunk(int chunk, int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out, int outOff,
+      int ldo, int groups, int rowsPerBlock) {
+    int g = chunk % groups;
+    int r0 = chunk / groups * rowsPerBlock;
+    int r1 = Math.min(m, r0 + rowsPerBlock);
+    int p0 = (int) ((long) w.panels * g / groups);
+    int p1 = (int) ((long) w.panels * (g + 1) / groups);
+    int cols = w.cols();
+    int pw = panelWidth;
+    float[] t = scratch(MR * pw);
+    for (int p = p0; p < p1; p++) {
+      int q = p * w.pairs * pw;
+      int j = p * pw;
+      int valid = Math.min(pw, w.rows() - j);
+      if (m == 1) {
+        gemvTile(cols, x, xOff, w.data, q, t);
+        commit(t, 1, valid, beta, out, outOff + j, ldo);
+        continue;
+      }
+      int r = r0;
+      for (; r + MR <= r1; r += MR) {
+        tile4(cols, x, xOff + r * ldx, ldx, w.data, q, t);
+        commit(t, MR, valid, beta, out, outOff + r * ldo + j, ldo);
+      }
+      for (; r < r1; r++) {
+        tile1(cols, x, xOff + r * ldx, w.data, q, t);
+        commit(t, 1, valid, beta, out, outOff + r * ldo + j, ldo);
+      }
+    }
+  }
+
+  /** Batch 1: even columns in one chain per vector, odd ones in another, then added. */
+  private void gemvTile(int cols, float[] x, int x0, int[] pw, int q, float[] t) {
+    VectorSpecies<Float> fs = fsp();
+    VectorSpecies<Integer> is = isp();
+    int l = fs.length();
+    int step = PANEL_VECTORS * l;
+    FloatVector a0 = FloatVector.zero(fs), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+    int c = 0;
+    for (; c + 1 < cols; c += 2, q += step) {
+      FloatVector e = FloatVector.broadcast(fs, x[x0 + c]);
+      FloatVector d = FloatVector.broadcast(fs, x[x0 + c + 1]);
+      IntVector i0 = IntVector.fromArray(is, pw, q);
+      IntVector i1 = IntVector.fromArray(is, pw, q + l);
+      IntVector i2 = IntVector.fromArray(is, pw, q + 2 * l);
+      a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a0);
+      a1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a1);
+      a2 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a2);
+      b0 = i0.and(HIGH).reinterpretAsFloats().fma(d, b0);
+      b1 = i1.and(HIGH).reinterpretAsFloats().fma(d, b1);
+      b2 = i2.and(HIGH).reinterpretAsFloats().fma(d, b2);
+    }
+    if (c < cols) {
+      FloatVector e = FloatVector.broadcast(fs, x[x0 + c]);
+      a0 = IntVector.fromArray(is, pw, q).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a0);
+      a1 = IntVector.fromArray(is, pw, q + l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a1);
+      a2 = IntVector.fromArray(is, pw, q + 2 * l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+          .fma(e, a2);
+    }
+    a0.add(b0).intoArray(t, 0);
+    a1.add(b1).intoArray(t, l);
+    a2.add(b2).intoArray(t, 2 * l);
+  }
+
+  /** 4 rows × 3 vectors of output, one column at a time (column 2k, then 2k + 1, from one int load). */
+  private void tile4(int cols, float[] x, int x0, int ldx, int[] pw, int q, float[] t) {
+    VectorSpecies<Float> fs = fsp();
+    VectorSpecies<Integer> is = isp();
+    int l = fs.length();
+    int step = PANEL_VECTORS * l;
+    int x1 = x0 + ldx;
+    int x2 = x1 + ldx;
+    int x3 = x2 + ldx;
+    FloatVector zero = FloatVector.zero(fs);
+    FloatVector a00 = zero, a01 = zero, a02 = zero, a10 = zero, a11 = zero, a12 = zero;
+    FloatVector a20 = zero, a21 = zero, a22 = zero, a30 = zero, a31 = zero, a32 = zero;
+    int c = 0;
+    for (; c < cols; c += 2, q += step) {
+      IntVector i0 = IntVector.fromArray(is, pw, q);
+      IntVector i1 = IntVector.fromArray(is, pw, q + l);
+      IntVector i2 = IntVector.fromArray(is, pw, q + 2 * l);
+      FloatVector w0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector w1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector w2 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector b = FloatVector.broadcast(fs, x[x0 + c]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      a02 = w2.fma(b, a02);
+      b = FloatVector.broadcast(fs, x[x1 + c]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      a12 = w2.fma(b, a12);
+      b = FloatVector.broadcast(fs, x[x2 + c]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      a22 = w2.fma(b, a22);
+      b = FloatVector.broadcast(fs, x[x3 + c]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+      a32 = w2.fma(b, a32);
+      if (c + 1 == cols) {
+        break;
+      }
+      w0 = i0.and(HIGH).reinterpretAsFloats();
+      w1 = i1.and(HIGH).reinterpretAsFloats();
+      w2 = i2.and(HIGH).reinterpretAsFloats();
+      b = FloatVector.broadcast(fs, x[x0 + c + 1]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      a02 = w2.fma(b, a02);
+      b = FloatVector.broadcast(fs, x[x1 + c + 1]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      a12 = w2.fma(b, a12);
+      b = FloatVector.broadcast(fs, x[x2 + c + 1]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      a22 = w2.fma(b, a22);
+      b = FloatVector.broadcast(fs, x[x3 + c + 1]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+      a32 = w2.fma(b, a32);
+    }
+    a00.intoArray(t, 0);
+    a01.intoArray(t, l);
+    a02.intoArray(t, 2 * l);
+    a10.intoArray(t, step);
+    a11.intoArray(t, step + l);
+    a12.intoArray(t, step + 2 * l);
+    a20.intoArray(t, 2 * step);
+    a21.intoArray(t, 2 * step + l);
+    a22.intoArray(t, 2 * step + 2 * l);
+    a30.intoArray(t, 3 * step);
+    a31.intoArray(t, 3 * step + l);
+    a32.intoArray(t, 3 * step + 2 * l);
+  }
+
+  /** One row × 3 vectors: the same operations per output as {@link #tile4}, so the same bits. */
+  private void tile1(int cols, float[] x, int x0, int[] pw, int q, float[] t) {
+    VectorSpecies<Float> fs = fsp();
+    VectorSpecies<Integer> is = isp();
+    int l = fs.length();
+    int step = PANEL_VECTORS * l;
+    FloatVector a0 = FloatVector.zero(fs), a1 = a0, a2 = a0;
+    int c = 0;
+    for (; c + 1 < cols; c += 2, q += step) {
+      IntVector i0 = IntVector.fromArray(is, pw, q);
+      IntVector i1 = IntVector.fromArray(is, pw, q + l);
+      IntVector i2 = IntVector.fromArray(is, pw, q + 2 * l);
+      FloatVector b = FloatVector.broadcast(fs, x[x0 + c]);
+      a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a0);
+      a1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a1);
+      a2 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a2);
+      b = FloatVector.broadcast(fs, x[x0 + c + 1]);
+      a0 = i0.and(HIGH).reinterpretAsFloats().fma(b, a0);
+      a1 = i1.and(HIGH).reinterpretAsFloats().fma(b, a1);
+      a2 = i2.and(HIGH).reinterpretAsFloats().fma(b, a2);
+    }
+    if (c < cols) {
+      FloatVector b = FloatVector.broadcast(fs, x[x0 + c]);
+      a0 = IntVector.fromArray(is, pw, q).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a0);
+      a1 = IntVector.fromArray(is, pw, q + l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a1);
+      a2 = IntVector.fromArray(is, pw, q + 2 * l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+          .fma(b, a2);
+    }
+    a0.intoArray(t, 0);
+    a1.intoArray(t, l);
+    a2.intoArray(t, 2 * l);
+  }
+
+  /** out ← tile (+ beta·out) for the first {@code valid} columns of {@code rows} tile rows; out not read when beta = 0. */
+  private void commit(float[] t, int rows, int valid, float beta, float[] out, int o, int ldo) {
+    for (int r = 0; r < rows; r++) {
+      int tr = r * panelWidth;
+      int or = o + r * ldo;
+      if (beta == 0f) {
+        System.arraycopy(t, tr, out, or, valid);
+      } else {
+        for (int v = 0; v < valid; v++) {
+          out[or + v] = t[tr + v] + beta * out[or + v];
+        }
+      }
+    }
+  }
+
+  /** The pool's view of one product; fields are set and cleared while the pool is held. */
+  private final class Task implements WorkerPool.Job {
+    int m;
+    float[] x;
+    int xOff;
+    int ldx;
+    Panels w;
+    float beta;
+    float[] out;
+    int outOff;
+    int ldo;
+    int groups;
+    int rowsPerBlock;
+
+    void set(int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out, int outOff, int ldo,
+        int groups, int rowsPerBlock) {
+      this.m = m;
+      this.x = x;
+      this.xOff = xOff;
+      this.ldx = ldx;
+      this.w = w;
+      this.beta = beta;
+      this.out = out;
+      this.outOff = outOff;
+      this.ldo = ldo;
+      this.groups = groups;
+      this.rowsPerBlock = rowsPerBlock;
+    }
+
+    void clear() {
+      x = null;
+      w = null;
+      out = null;
+    }
+
+    @Override
+    public void run(int chunk) {
+      SimdBf16.this.chunk(chunk, m, x, xOff, ldx, w, beta, out, outOff, ldo, groups, rowsPerBlock);
+    }
+  }
+
+  static final class V128 extends SimdBf16 {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
+
+    V128(WorkerPool pool, long parallelMin) {
+      super(pool, parallelMin);
+    }
+
+    @Override
+    VectorSpecies<Float> fsp() {
+      return F;
+    }
+
+    @Override
+    VectorSpecies<Integer> isp() {
+      return I;
+    }
+  }
+
+  static final class V256 extends SimdBf16 {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+
+    V256(WorkerPool pool, long parallelMin) {
+      super(pool, parallelMin);
+    }
+
+    @Override
+    VectorSpecies<Float> fsp() {
+      return F;
+    }
+
+    @Override
+    VectorSpecies<Integer> isp() {
+      return I;
+    }
+  }
+
+  static final class V512 extends SimdBf16 {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+
+    V512(WorkerPool pool, long parallelMin) {
+      super(pool, parallelMin);
+    }
+
+    @Override
+    VectorSpecies<Float> fsp() {
+      return F;
+    }
+
+    @Override
+    VectorSpecies<Integer> isp() {
+      return I;
+    }
+  }
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole JMH matrix and regenerates bench/RESULTS.md from it.
 #   bench/run-suite.sh            JMH's default iterations (~2 h on 2 cores)
-#   bench/run-suite.sh --short    3×2 s warm-up, 3×2 s measurement per fork (~45 min on 2 cores)
+#   bench/run-suite.sh --short    3×2 s warm-up, 3×2 s measurement per fork (~60 min on 2 cores)
 # Run it on an otherwise idle machine. Results land in bench/results/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,19 +27,23 @@ log "forward, 1 thread, every implementation"
 "$J" -jar $B RnnBenchmark "${SHORT[@]}" -p threads=1 -prof gc -rf json -rff $R/forward-1t.json
 log "forward, 2 threads, multi-threaded implementations"
 "$J" -jar $B RnnBenchmark "${SHORT[@]}" -p threads=2 -p impl=simd,blas,native,ort -rf json -rff $R/forward-2t.json
-log "streaming step, 1 and 2 threads"
+log "forward, bf16 weights (issue #12's batch-1 configurations), with their fp32 and ONNX Runtime rows"
+"$J" -jar $B RnnBenchmark "${SHORT[@]}" -p impl=simd,native -p precision=bf16 \
+  -p config=lstm_512_512_100_1,gru_512_512_100_1,lstm_1024_1024_50_1,gru_1024_1024_50_1 -prof gc -rf json -rff $R/bf16.json
+"$J" -jar $B RnnBenchmark "${SHORT[@]}" -p impl=simd,native,ort \
+  -p config=gru_512_512_100_1,lstm_1024_1024_50_1,gru_1024_1024_50_1 -prof gc -rf json -rff $R/bf16-fp32.json
+log "streaming step, 1 and 2 threads (+ bf16 on 1 thread)"
 "$J" -jar $B StepBenchmark "${SHORT[@]}" -p threads=1,2 -prof gc -rf json -rff $R/step.json
+"$J" -jar $B StepBenchmark "${SHORT[@]}" -p impl=simd,native -p precision=bf16 -prof gc -rf json -rff $R/step-bf16.json
+log "subnormal inputs"
+"$J" -jar $B SubnormalBenchmark "${SHORT[@]}" -rf json -rff $R/subnormal.json
+log "training step, 1 thread, and 2 threads split both ways"
+"$J" -jar $B TrainingBenchmark "${SHORT[@]}" -p threads=1 -prof gc -rf json -rff $R/training-1t.json
+"$J" -jar $B TrainingBenchmark "${SHORT[@]}" -p threads=2 -p split=kernels,batch -prof gc -rf json -rff $R/training-2t.json
 log "ceilings, 1 and 2 threads"
 "$J" -jar $B CeilingBenchmark -f 1 -wi 2 -w 1 -i 3 -r 1 -p threads=1,2 -rf json -rff $R/ceilings.json
-EXTRA=()
-for b in $("$J" -jar $B -l | grep -E '^org\.rnn4j\.bench\.[A-Za-z]+\.' | sed 's/\.[^.]*$//' | sort -u); do
-  case "$b" in
-    *RnnBenchmark|*StepBenchmark|*CeilingBenchmark) ;;
-    *) n=${b##*.}; log "$n (its own defaults)"
-       "$J" -jar $B "$b" "${SHORT[@]}" -prof gc -rf json -rff "$R/$n.json"; EXTRA+=("$R/$n.json") ;;
-  esac
-done
 { echo "JDK: $("$J" -version 2>&1 | head -1)"; uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|Flags' | sed 's/Flags:.*/AVX-512: '"$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"'/'; } > $R/machine.txt
 "$J" -cp $B org.rnn4j.bench.Report --out bench/RESULTS.md --title "$TITLE" \
-  $R/forward-1t.json $R/forward-2t.json $R/step.json $R/ceilings.json "${EXTRA[@]}"
+  $R/forward-1t.json $R/forward-2t.json $R/bf16.json $R/bf16-fp32.json $R/step.json $R/step-bf16.json \
+  $R/subnormal.json $R/training-1t.json $R/training-2t.json $R/ceilings.json
 log "done: bench/RESULTS.md regenerated; machine facts in $R/machine.txt"

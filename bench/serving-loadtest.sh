@@ -7,6 +7,7 @@
 #   BACKEND: the server's --backend (default: automatic choice)
 #   WORKERS: the server's --workers, compute threads per model (default 1)
 #   MAX_DELAY_US: the batched server's --max-delay-us (default 2000)
+#   SERVER_OPTS: extra JVM options of the server (e.g. -Drnn4j.native.threads=1 with WORKERS=2)
 #   ONLY: which runs, of "batched unbatched overload" (default all three, in that order)
 #   Results are appended to OUT_DIR/results.tsv (kept between calls, so runs of several settings
 #   share one table and chart); model files are made in OUT_DIR.
@@ -44,7 +45,7 @@ N=$(find "$OUT" -maxdepth 1 -name "server-*.log" | wc -l)
 run() { # label clients server-args...
   local label="$1" clients="$2"; shift 2
   N=$((N + 1))
-  "$JAVA" $FLAGS -Xmx2g -jar "$JAR" serve --model lstm="$MODEL" --port "$PORT" "${BACKEND_ARGS[@]}" --workers "$WORKERS" "$@" \
+  "$JAVA" $FLAGS ${SERVER_OPTS:-} -Xmx2g -jar "$JAR" serve --model lstm="$MODEL" --port "$PORT" "${BACKEND_ARGS[@]}" --workers "$WORKERS" "$@" \
       > "$OUT/server-$N.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null && break; sleep 0.1; done

@@ -2,7 +2,6 @@ package org.rnn4j.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnn4j.Activation;
@@ -46,6 +45,13 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   private final MatmulTask task = new MatmulTask();
   /** Per-thread scratch (tiles, gate pre-activations); grows, never shrinks, so calls do not allocate. */
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[1024]);
+  /** One vector of padding room per thread for {@link #activate}'s tail. */
+  private final ThreadLocal<float[]> tail = ThreadLocal.withInitial(() -> new float[sp().length()]);
+
+  // TAILS. No loop here uses a masked load: on AVX2 (no predicated loads) C2 does not intrinsify a
+  // masked fromArray whose vector would reach past the array's end, and its Java fallback
+  // allocates. Loops run whole vectors, then a scalar tail doing the same operations per element
+  // (Math.fma where the vector code fuses); activate's tail runs the vector code on a padded copy.
   /** bf16-weight products (precision bf16), same width and pool. */
   private final SimdBf16 bf16;
 
@@ -486,20 +492,31 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   private void gemmRowsOfB(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b,
       int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
     VectorSpecies<Float> sp = sp();
+    int upper = sp.loopBound(n);
     for (int i = 0; i < m; i++) {
-      for (int j = 0; j < n; j += sp.length()) {
-        VectorMask<Float> mask = sp.indexInRange(j, n);
+      int j = 0;
+      for (; j < upper; j += sp.length()) {
         FloatVector acc = FloatVector.zero(sp);
         for (int p = 0; p < k; p++) {
           float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-          acc = FloatVector.fromArray(sp, b, bOff + p * ldb + j, mask).fma(FloatVector.broadcast(sp, av), acc);
+          acc = FloatVector.fromArray(sp, b, bOff + p * ldb + j).fma(FloatVector.broadcast(sp, av), acc);
         }
         int ci = cOff + i * ldc + j;
         acc = acc.mul(alpha); // then + beta·C, the reference's roundings; C unread when beta = 0
         if (beta != 0f) {
-          acc = FloatVector.fromArray(sp, c, ci, mask).mul(beta).add(acc);
+          acc = FloatVector.fromArray(sp, c, ci).mul(beta).add(acc);
         }
-        acc.intoArray(c, ci, mask);
+        acc.intoArray(c, ci);
+      }
+      for (; j < n; j++) { // scalar tail, the same operations per output (see TAILS)
+        float acc = 0f;
+        for (int p = 0; p < k; p++) {
+          float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+          acc = Math.fma(b[bOff + p * ldb + j], av, acc);
+        }
+        int ci = cOff + i * ldc + j;
+        acc *= alpha;
+        c[ci] = beta != 0f ? c[ci] * beta + acc : acc;
       }
     }
   }
@@ -508,20 +525,28 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   private void gemmTransTrans(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
       int ldb, float beta, float[] c, int cOff, int ldc) {
     VectorSpecies<Float> sp = sp();
+    int upper = sp.loopBound(m);
     for (int j = 0; j < n; j++) {
-      for (int i = 0; i < m; i += sp.length()) {
-        VectorMask<Float> mask = sp.indexInRange(i, m);
+      int i = 0;
+      for (; i < upper; i += sp.length()) {
         FloatVector acc = FloatVector.zero(sp);
         for (int p = 0; p < k; p++) {
           FloatVector bv = FloatVector.broadcast(sp, b[bOff + j * ldb + p]);
-          acc = FloatVector.fromArray(sp, a, aOff + p * lda + i, mask).fma(bv, acc);
+          acc = FloatVector.fromArray(sp, a, aOff + p * lda + i).fma(bv, acc);
         }
-        int valid = Math.min(sp.length(), m - i);
-        for (int t = 0; t < valid; t++) {
+        for (int t = 0; t < sp.length(); t++) {
           int ci = cOff + (i + t) * ldc + j;
           float sum = acc.lane(t);
           c[ci] = beta == 0f ? alpha * sum : alpha * sum + beta * c[ci];
         }
+      }
+      for (; i < m; i++) { // scalar tail (see TAILS)
+        float sum = 0f;
+        for (int p = 0; p < k; p++) {
+          sum = Math.fma(a[aOff + p * lda + i], b[bOff + j * ldb + p], sum);
+        }
+        int ci = cOff + i * ldc + j;
+        c[ci] = beta == 0f ? alpha * sum : alpha * sum + beta * c[ci];
       }
     }
   }
@@ -537,21 +562,29 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       return;
     }
     VectorSpecies<Float> sp = sp();
-    for (int j = 0; j < n; j += sp.length()) {
-      VectorMask<Float> mask = sp.indexInRange(j, n);
+    int j = 0;
+    for (int upper = sp.loopBound(n); j < upper; j += sp.length()) {
       FloatVector acc = FloatVector.zero(sp);
       for (int p = 0; p < m; p++) {
-        acc = FloatVector.fromArray(sp, a, aOff + p * lda + j, mask).fma(FloatVector.broadcast(sp, x[xOff + p]), acc);
+        acc = FloatVector.fromArray(sp, a, aOff + p * lda + j).fma(FloatVector.broadcast(sp, x[xOff + p]), acc);
       }
       acc = acc.mul(alpha);
       if (beta != 0f) {
-        acc = FloatVector.fromArray(sp, y, yOff + j, mask).mul(beta).add(acc);
+        acc = FloatVector.fromArray(sp, y, yOff + j).mul(beta).add(acc);
       }
-      acc.intoArray(y, yOff + j, mask);
+      acc.intoArray(y, yOff + j);
+    }
+    for (; j < n; j++) { // scalar tail (see TAILS)
+      float acc = 0f;
+      for (int p = 0; p < m; p++) {
+        acc = Math.fma(a[aOff + p * lda + j], x[xOff + p], acc);
+      }
+      acc *= alpha;
+      y[yOff + j] = beta != 0f ? y[yOff + j] * beta + acc : acc;
     }
   }
 
-  /** Σ a[ao + p]·b[bo + p] for p &lt; len: two accumulator chains, masked tail. */
+  /** Σ a[ao + p]·b[bo + p] for p &lt; len: two accumulator chains, then one vector, then a scalar tail. */
   private float dot(float[] a, int ao, float[] b, int bo, int len) {
     VectorSpecies<Float> sp = sp();
     int l = sp.length();
@@ -562,11 +595,15 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       s0 = FloatVector.fromArray(sp, a, ao + p).fma(FloatVector.fromArray(sp, b, bo + p), s0);
       s1 = FloatVector.fromArray(sp, a, ao + p + l).fma(FloatVector.fromArray(sp, b, bo + p + l), s1);
     }
-    for (; p < len; p += l) {
-      VectorMask<Float> mask = sp.indexInRange(p, len);
-      s0 = FloatVector.fromArray(sp, a, ao + p, mask).fma(FloatVector.fromArray(sp, b, bo + p, mask), s0);
+    if (p + l <= len) {
+      s0 = FloatVector.fromArray(sp, a, ao + p).fma(FloatVector.fromArray(sp, b, bo + p), s0);
+      p += l;
     }
-    return s0.add(s1).reduceLanes(VectorOperators.ADD);
+    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    for (; p < len; p++) { // scalar tail (see TAILS)
+      sum = Math.fma(a[ao + p], b[bo + p], sum);
+    }
+    return sum;
   }
 
   // ---------------------------------------------------------------- activations
@@ -605,13 +642,27 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * Math.min/max do); relu(NaN) = 0 like the reference.
    */
   void activate(Activation.Kind kind, float[] a, int off, int n, float clip) {
+    int full = sp().loopBound(n);
+    activateVectors(kind, a, off, full, clip);
+    if (full < n) {
+      // The tail goes through a zero-padded per-thread copy, so it runs the very same vector code.
+      float[] t = tail.get();
+      int rem = n - full;
+      System.arraycopy(a, off + full, t, 0, rem);
+      java.util.Arrays.fill(t, rem, t.length, 0f);
+      activateVectors(kind, t, 0, t.length, clip);
+      System.arraycopy(t, 0, a, off + full, rem);
+    }
+  }
+
+  /** {@link #activate} on whole vectors: n is a multiple of the vector length. */
+  private void activateVectors(Activation.Kind kind, float[] a, int off, int n, float clip) {
     VectorSpecies<Float> sp = sp();
     boolean sigmoid = kind == Activation.Kind.SIGMOID;
     boolean relu = kind == Activation.Kind.RELU;
     FloatVector one = FloatVector.broadcast(sp, 1f);
     for (int j = 0; j < n; j += sp.length()) {
-      VectorMask<Float> m = sp.indexInRange(j, n);
-      FloatVector x = FloatVector.fromArray(sp, a, off + j, m).min(clip).max(-clip);
+      FloatVector x = FloatVector.fromArray(sp, a, off + j).min(clip).max(-clip);
       FloatVector y;
       if (relu) {
         y = FloatVector.zero(sp).blend(x, x.compare(VectorOperators.GT, 0f));
@@ -648,7 +699,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
           y = large.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL));
         }
       }
-      y.intoArray(a, off + j, m);
+      y.intoArray(a, off + j);
     }
   }
 
@@ -661,20 +712,26 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   /** dst[d + j] = x[xo + j] + h[ho + j] + b[bo + j], the reference's order of additions. */
   private void addThree(int n, float[] x, int xo, float[] h, int ho, float[] b, int bo, float[] dst, int d) {
     VectorSpecies<Float> sp = sp();
-    for (int j = 0; j < n; j += sp.length()) {
-      VectorMask<Float> m = sp.indexInRange(j, n);
-      FloatVector.fromArray(sp, x, xo + j, m).add(FloatVector.fromArray(sp, h, ho + j, m))
-          .add(FloatVector.fromArray(sp, b, bo + j, m)).intoArray(dst, d + j, m);
+    int j = 0;
+    for (int upper = sp.loopBound(n); j < upper; j += sp.length()) {
+      FloatVector.fromArray(sp, x, xo + j).add(FloatVector.fromArray(sp, h, ho + j))
+          .add(FloatVector.fromArray(sp, b, bo + j)).intoArray(dst, d + j);
+    }
+    for (; j < n; j++) {
+      dst[d + j] = x[xo + j] + h[ho + j] + b[bo + j];
     }
   }
 
   /** s[so + j] += p[po + j]·c[co + j]: a peephole term. */
   private void addProduct(int n, float[] p, int po, float[] c, int co, float[] s, int so) {
     VectorSpecies<Float> sp = sp();
-    for (int j = 0; j < n; j += sp.length()) {
-      VectorMask<Float> m = sp.indexInRange(j, n);
-      FloatVector.fromArray(sp, p, po + j, m).fma(FloatVector.fromArray(sp, c, co + j, m),
-          FloatVector.fromArray(sp, s, so + j, m)).intoArray(s, so + j, m);
+    int j = 0;
+    for (int upper = sp.loopBound(n); j < upper; j += sp.length()) {
+      FloatVector.fromArray(sp, p, po + j).fma(FloatVector.fromArray(sp, c, co + j),
+          FloatVector.fromArray(sp, s, so + j)).intoArray(s, so + j);
+    }
+    for (; j < n; j++) {
+      s[so + j] = Math.fma(p[po + j], c[co + j], s[so + j]);
     }
   }
 
@@ -785,23 +842,32 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   /** c' = f⊙c + i⊙g from the activated gates in s; c' goes to c and to s[4H..] for tanh. */
   private void lstmState(int hd, float[] s, boolean coupled, float[] c, int cr) {
     VectorSpecies<Float> sp = sp();
-    for (int j = 0; j < hd; j += sp.length()) {
-      VectorMask<Float> m = sp.indexInRange(j, hd);
-      FloatVector i = FloatVector.fromArray(sp, s, j, m);
-      FloatVector f = coupled ? i.neg().add(1f) : FloatVector.fromArray(sp, s, hd + j, m);
-      FloatVector cNew = i.fma(FloatVector.fromArray(sp, s, 2 * hd + j, m),
-          f.mul(FloatVector.fromArray(sp, c, cr + j, m)));
-      cNew.intoArray(c, cr + j, m);
-      cNew.intoArray(s, 4 * hd + j, m);
+    int j = 0;
+    for (int upper = sp.loopBound(hd); j < upper; j += sp.length()) {
+      FloatVector i = FloatVector.fromArray(sp, s, j);
+      FloatVector f = coupled ? i.neg().add(1f) : FloatVector.fromArray(sp, s, hd + j);
+      FloatVector cNew = i.fma(FloatVector.fromArray(sp, s, 2 * hd + j), f.mul(FloatVector.fromArray(sp, c, cr + j)));
+      cNew.intoArray(c, cr + j);
+      cNew.intoArray(s, 4 * hd + j);
+    }
+    for (; j < hd; j++) {
+      float i = s[j];
+      float f = coupled ? -i + 1f : s[hd + j];
+      float cNew = Math.fma(i, s[2 * hd + j], f * c[cr + j]);
+      c[cr + j] = cNew;
+      s[4 * hd + j] = cNew;
     }
   }
 
   /** dst[d + j] = a[ao + j]·b[bo + j]. */
   private void product(int n, float[] a, int ao, float[] b, int bo, float[] dst, int d) {
     VectorSpecies<Float> sp = sp();
-    for (int j = 0; j < n; j += sp.length()) {
-      VectorMask<Float> m = sp.indexInRange(j, n);
-      FloatVector.fromArray(sp, a, ao + j, m).mul(FloatVector.fromArray(sp, b, bo + j, m)).intoArray(dst, d + j, m);
+    int j = 0;
+    for (int upper = sp.loopBound(n); j < upper; j += sp.length()) {
+      FloatVector.fromArray(sp, a, ao + j).mul(FloatVector.fromArray(sp, b, bo + j)).intoArray(dst, d + j);
+    }
+    for (; j < n; j++) {
+      dst[d + j] = a[ao + j] * b[bo + j];
     }
   }
 
@@ -835,25 +901,32 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   private void gruCandidate(int hd, boolean resetAfter, float[] xg, int xr, float[] hg, int hr, float[] bias,
       float[] s) {
     VectorSpecies<Float> sp = sp();
-    for (int j = 0; j < hd; j += sp.length()) {
-      VectorMask<Float> m = sp.indexInRange(j, hd);
-      FloatVector hn = FloatVector.fromArray(sp, hg, hr + 2 * hd + j, m)
-          .add(FloatVector.fromArray(sp, bias, 3 * hd + j, m));
-      FloatVector xn = FloatVector.fromArray(sp, xg, xr + 2 * hd + j, m)
-          .add(FloatVector.fromArray(sp, bias, 2 * hd + j, m));
-      FloatVector pn = resetAfter ? FloatVector.fromArray(sp, s, j, m).fma(hn, xn) : xn.add(hn);
-      pn.intoArray(s, 2 * hd + j, m);
+    int j = 0;
+    for (int upper = sp.loopBound(hd); j < upper; j += sp.length()) {
+      FloatVector hn = FloatVector.fromArray(sp, hg, hr + 2 * hd + j).add(FloatVector.fromArray(sp, bias, 3 * hd + j));
+      FloatVector xn = FloatVector.fromArray(sp, xg, xr + 2 * hd + j).add(FloatVector.fromArray(sp, bias, 2 * hd + j));
+      FloatVector pn = resetAfter ? FloatVector.fromArray(sp, s, j).fma(hn, xn) : xn.add(hn);
+      pn.intoArray(s, 2 * hd + j);
+    }
+    for (; j < hd; j++) {
+      float hn = hg[hr + 2 * hd + j] + bias[3 * hd + j];
+      float xn = xg[xr + 2 * hd + j] + bias[2 * hd + j];
+      s[2 * hd + j] = resetAfter ? Math.fma(s[j], hn, xn) : xn + hn;
     }
   }
 
   /** h' = (1 − z)⊙n + z⊙h. */
   private void gruState(int hd, float[] s, float[] h, int ho) {
     VectorSpecies<Float> sp = sp();
-    for (int j = 0; j < hd; j += sp.length()) {
-      VectorMask<Float> m = sp.indexInRange(j, hd);
-      FloatVector z = FloatVector.fromArray(sp, s, hd + j, m);
-      FloatVector n = FloatVector.fromArray(sp, s, 2 * hd + j, m);
-      z.fma(FloatVector.fromArray(sp, h, ho + j, m), z.neg().add(1f).mul(n)).intoArray(h, ho + j, m);
+    int j = 0;
+    for (int upper = sp.loopBound(hd); j < upper; j += sp.length()) {
+      FloatVector z = FloatVector.fromArray(sp, s, hd + j);
+      FloatVector n = FloatVector.fromArray(sp, s, 2 * hd + j);
+      z.fma(FloatVector.fromArray(sp, h, ho + j), z.neg().add(1f).mul(n)).intoArray(h, ho + j);
+    }
+    for (; j < hd; j++) {
+      float z = s[hd + j];
+      h[ho + j] = Math.fma(z, h[ho + j], (-z + 1f) * s[2 * hd + j]);
     }
   }
 

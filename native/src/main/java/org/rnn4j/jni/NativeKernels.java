@@ -4,6 +4,7 @@ import org.rnn4j.Activation;
 import org.rnn4j.spi.CellFunctions;
 import org.rnn4j.spi.Kernels;
 import org.rnn4j.spi.PackedMatrix;
+import org.rnn4j.spi.WorkerPool;
 
 /**
  * The C kernels of librnn4j for one ISA tier. Arguments reach C only through the validating

@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnn4j.spi.Bf16;
 import org.rnn4j.spi.PackedMatrix;
+import org.rnn4j.spi.WorkerPool;
 
 /**
  * bf16-weight products for {@link SimdKernels}: W is stored as bfloat16 (2 bytes per weight) in

@@ -8,6 +8,7 @@ import org.rnn4j.Activation;
 import org.rnn4j.spi.CellFunctions;
 import org.rnn4j.spi.Kernels;
 import org.rnn4j.spi.PackedMatrix;
+import org.rnn4j.spi.WorkerPool;
 
 /**
  * Kernels on the Panama Vector API: register-blocked FMA matrix products on pre-packed weight

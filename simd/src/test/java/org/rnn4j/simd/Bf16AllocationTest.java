@@ -54,7 +54,7 @@ class Bf16AllocationTest {
     List<Long> ids = new ArrayList<>();
     ids.add(Thread.currentThread().threadId());
     for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().startsWith("rnn4j-simd-")) {
+      if (t.getName().startsWith("rnn4j-pool-")) {
         ids.add(t.threadId());
       }
     }

@@ -1,4 +1,4 @@
-package org.rnn4j.simd;
+package org.rnn4j.spi;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,15 +15,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * chunk of a later job. Idle workers spin briefly (steps follow each other within microseconds),
  * then park. Which thread runs a chunk never changes its result: jobs split only over
  * independent outputs.
+ *
+ * <p>For backends' kernels (simd and native use it): one pool per thread count per JVM, shared by
+ * every backend, so two backends in one process never run more pool threads than asked for.
  */
-final class WorkerPool {
+public final class WorkerPool {
   /** A job split into independent chunks 0..n-1. */
-  interface Job {
+  public interface Job {
     void run(int chunk);
   }
 
   /** The most chunks one job may have (the ticket keeps 16 bits for them). */
-  static final int MAX_CHUNKS = 0xFFFF;
+  public static final int MAX_CHUNKS = 0xFFFF;
   private static final int SPINS = 1 << 13;
   private static final ConcurrentHashMap<Integer, WorkerPool> SHARED = new ConcurrentHashMap<>();
 
@@ -40,7 +43,7 @@ final class WorkerPool {
   private WorkerPool(int threads) {
     workers = new Thread[threads - 1];
     for (int i = 0; i < workers.length; i++) {
-      Thread t = new Thread(this::workLoop, "rnn4j-simd-" + threads + "-worker-" + (i + 1));
+      Thread t = new Thread(this::workLoop, "rnn4j-pool-" + threads + "-worker-" + (i + 1));
       t.setDaemon(true);
       workers[i] = t;
       t.start();
@@ -48,7 +51,7 @@ final class WorkerPool {
   }
 
   /** The pool for {@code threads} threads in all (the caller counts as one); one per size per JVM. */
-  static WorkerPool shared(int threads) {
+  public static WorkerPool shared(int threads) {
     if (threads < 2) {
       throw new IllegalArgumentException("a pool needs at least 2 threads, got " + threads);
     }
@@ -56,21 +59,21 @@ final class WorkerPool {
   }
 
   /** Threads that run a job, the caller included. */
-  int threads() {
+  public int threads() {
     return workers.length + 1;
   }
 
   /** Takes the pool for one job; false when another thread is using it. */
-  boolean tryAcquire() {
+  public boolean tryAcquire() {
     return lock.tryLock();
   }
 
-  void release() {
+  public void release() {
     lock.unlock();
   }
 
   /** Runs chunks 0..chunks-1 of {@code j} on the pool and this thread; only between acquire and release. */
-  void run(Job j, int chunks) {
+  public void run(Job j, int chunks) {
     if (!lock.isHeldByCurrentThread()) {
       throw new IllegalStateException("pool not acquired");
     }

@@ -4,6 +4,7 @@ import org.rnn4j.Activation;
 import org.rnn4j.spi.CellFunctions;
 import org.rnn4j.spi.Kernels;
 import org.rnn4j.spi.PackedMatrix;
+import org.rnn4j.spi.PanelProduct;
 import org.rnn4j.spi.WorkerPool;
 
 /**
@@ -31,10 +32,8 @@ public final class NativeKernels extends Kernels {
   private final Isa isa;
   private final int tier;
   private final int panelWidth;
-  private final WorkerPool pool;
-  private final long parallelMin;
-  /** The pool's job for this kernel set; only touched while holding the pool. */
-  private final MatmulTask task = new MatmulTask();
+  /** How the packed products split over the pool. */
+  private final PanelProduct<Panels> product;
 
   /** Single-threaded kernels for {@code isa}; the library must be loaded and the CPU must support the tier. */
   NativeKernels(Isa isa) {
@@ -57,13 +56,18 @@ public final class NativeKernels extends Kernels {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1, got " + threads);
     }
-    this.pool = threads > 1 ? WorkerPool.shared(threads) : null;
-    this.parallelMin = parallelMin;
+    this.product = new PanelProduct<>(threads > 1 ? WorkerPool.shared(threads) : null, parallelMin, ROW_BLOCK) {
+      @Override
+      protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
+          int ldo, int r0, int r1, int p0, int p1) {
+        matmulChunk(w, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
+      }
+    };
   }
 
   /** Threads a packed product may use, the caller included. */
   public int threads() {
-    return pool == null ? 1 : pool.threads();
+    return product.threads();
   }
 
   @Override
@@ -151,89 +155,19 @@ public final class NativeKernels extends Kernels {
       super.matmulPackedK(m, x, xOff, ldx, w, beta, out, outOff, ldo);
       return;
     }
-    long work = (long) m * p.rows() * p.cols();
-    if (pool == null || work < parallelMin) {
-      Jni.matmulPacked(tier, m, x, xOff, ldx, p.data, 0, p.rows(), p.cols(), beta, out, outOff, ldo);
-      return;
-    }
-    // Chunks: row blocks × groups of panels, enough of them to balance the threads.
-    int panels = (p.rows() + panelWidth - 1) / panelWidth;
-    int rowsPerBlock = ((m + 1023) / 1024 + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK; // ≤ 1024 row blocks
-    int rowBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;
-    int target = 4 * threads();
-    int groups = Math.max(1, Math.min(panels, (target + rowBlocks - 1) / rowBlocks));
-    int chunks = rowBlocks * groups;
-    if (chunks > 1 && pool.tryAcquire()) {
-      try {
-        task.set(m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
-        pool.run(task, chunks);
-      } finally {
-        task.clear();
-        pool.release();
-      }
-    } else {
-      Jni.matmulPacked(tier, m, x, xOff, ldx, p.data, 0, p.rows(), p.cols(), beta, out, outOff, ldo);
-    }
+    product.multiply(p, (p.rows() + panelWidth - 1) / panelWidth, m, x, xOff, ldx, beta, out, outOff, ldo,
+        (long) m * p.rows() * p.cols());
   }
 
-  /** One chunk: rows of row block {@code chunk / groups} times panel group {@code chunk % groups}. */
-  private void matmulChunk(int chunk, int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out,
-      int outOff, int ldo, int groups, int rowsPerBlock) {
-    int panels = (w.rows() + panelWidth - 1) / panelWidth;
-    int g = chunk % groups;
-    int r0 = chunk / groups * rowsPerBlock;
-    int r1 = Math.min(m, r0 + rowsPerBlock);
-    int p0 = (int) ((long) panels * g / groups);
-    int p1 = (int) ((long) panels * (g + 1) / groups);
+  /** Rows [r0, r1) of the product times the output rows of panels [p0, p1): one call into C. */
+  private void matmulChunk(Panels w, float[] x, int xOff, int ldx, float beta, float[] out, int outOff, int ldo,
+      int r0, int r1, int p0, int p1) {
     int j0 = p0 * panelWidth;
     int j1 = Math.min(w.rows(), p1 * panelWidth);
-    if (r1 <= r0 || j1 <= j0) {
-      return;
-    }
     Jni.matmulPacked(tier, r1 - r0, x, xOff + r0 * ldx, ldx, w.data, p0 * panelWidth * w.cols(), j1 - j0, w.cols(),
         beta, out, outOff + r0 * ldo + j0, ldo);
   }
 
-  /** The pool's view of one product; fields are set and cleared while the pool is held. */
-  private final class MatmulTask implements WorkerPool.Job {
-    int m;
-    float[] x;
-    int xOff;
-    int ldx;
-    Panels w;
-    float beta;
-    float[] out;
-    int outOff;
-    int ldo;
-    int groups;
-    int rowsPerBlock;
-
-    void set(int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out, int outOff, int ldo,
-        int groups, int rowsPerBlock) {
-      this.m = m;
-      this.x = x;
-      this.xOff = xOff;
-      this.ldx = ldx;
-      this.w = w;
-      this.beta = beta;
-      this.out = out;
-      this.outOff = outOff;
-      this.ldo = ldo;
-      this.groups = groups;
-      this.rowsPerBlock = rowsPerBlock;
-    }
-
-    void clear() {
-      x = null;
-      w = null;
-      out = null;
-    }
-
-    @Override
-    public void run(int chunk) {
-      matmulChunk(chunk, m, x, xOff, ldx, w, beta, out, outOff, ldo, groups, rowsPerBlock);
-    }
-  }
 
   @Override
   protected void gemmK(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,

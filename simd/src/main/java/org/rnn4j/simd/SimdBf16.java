@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnn4j.spi.Bf16;
 import org.rnn4j.spi.PackedMatrix;
+import org.rnn4j.spi.PanelProduct;
 import org.rnn4j.spi.WorkerPool;
 
 /**
@@ -37,15 +38,19 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
   private static final int HIGH = 0xFFFF_0000;
 
   private final int panelWidth;
-  private final WorkerPool pool;
-  private final long parallelMin;
-  private final Task task = new Task();
+  /** How the products split over the pool (the fp32 kernels' pool). */
+  private final PanelProduct<Panels> product;
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[256]);
 
   SimdBf16(WorkerPool pool, long parallelMin) {
     this.panelWidth = PANEL_VECTORS * fsp().length();
-    this.pool = pool;
-    this.parallelMin = parallelMin;
+    this.product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
+      @Override
+      protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
+          int ldo, int r0, int r1, int p0, int p1) {
+        SimdBf16.this.chunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
+      }
+    };
   }
 
   static SimdBf16 create(int bits, WorkerPool pool, long parallelMin) {
@@ -63,10 +68,6 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
 
   int panelWidth() {
     return panelWidth;
-  }
-
-  private int threads() {
-    return pool == null ? 1 : pool.threads();
   }
 
   private float[] scratch(int n) {
@@ -128,34 +129,12 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
   }
 
   void matmul(int m, float[] x, int xOff, int ldx, Panels p, float beta, float[] out, int outOff, int ldo) {
-    int rowsPerBlock = Math.max(ROW_BLOCK, ((m + 1023) / 1024 + MR - 1) / MR * MR);
-    int rowBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;
-    int target = 4 * threads();
-    int groups = Math.max(1, Math.min(p.panels, (target + rowBlocks - 1) / rowBlocks));
-    int chunks = rowBlocks * groups;
-    long work = (long) m * p.rows() * p.cols();
-    if (pool != null && chunks > 1 && work >= parallelMin && pool.tryAcquire()) {
-      try {
-        task.set(m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
-        pool.run(task, chunks);
-      } finally {
-        task.clear();
-        pool.release();
-      }
-    } else {
-      for (int i = 0; i < chunks; i++) {
-        chunk(i, m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
-      }
-    }
+    product.multiply(p, p.panels, m, x, xOff, ldx, beta, out, outOff, ldo, (long) m * p.rows() * p.cols());
   }
 
-  private void chunk(int chunk, int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out, int outOff,
-      int ldo, int groups, int rowsPerBlock) {
-    int g = chunk % groups;
-    int r0 = chunk / groups * rowsPerBlock;
-    int r1 = Math.min(m, r0 + rowsPerBlock);
-    int p0 = (int) ((long) w.panels * g / groups);
-    int p1 = (int) ((long) w.panels * (g + 1) / groups);
+  /** Rows [r0, r1) of the product times the output rows of panels [p0, p1). */
+  private void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff, int ldo,
+      int r0, int r1, int p0, int p1) {
     int cols = w.cols();
     int pw = panelWidth;
     float[] t = scratch(MR * pw);
@@ -165,17 +144,17 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
       int valid = Math.min(pw, w.rows() - j);
       if (m == 1) {
         gemvTile(cols, x, xOff, w.data, q, t);
-        commit(t, 1, valid, beta, out, outOff + j, ldo);
+        SimdKernels.commit(t, panelWidth, 1, valid, beta, out, outOff + j, ldo);
         continue;
       }
       int r = r0;
       for (; r + MR <= r1; r += MR) {
         tile4(cols, x, xOff + r * ldx, ldx, w.data, q, t);
-        commit(t, MR, valid, beta, out, outOff + r * ldo + j, ldo);
+        SimdKernels.commit(t, panelWidth, MR, valid, beta, out, outOff + r * ldo + j, ldo);
       }
       for (; r < r1; r++) {
         tile1(cols, x, xOff + r * ldx, w.data, q, t);
-        commit(t, 1, valid, beta, out, outOff + r * ldo + j, ldo);
+        SimdKernels.commit(t, panelWidth, 1, valid, beta, out, outOff + r * ldo + j, ldo);
       }
     }
   }
@@ -317,62 +296,6 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     a0.intoArray(t, 0);
     a1.intoArray(t, l);
     a2.intoArray(t, 2 * l);
-  }
-
-  /** out ← tile (+ beta·out) for the first {@code valid} columns of {@code rows} tile rows; out not read when beta = 0. */
-  private void commit(float[] t, int rows, int valid, float beta, float[] out, int o, int ldo) {
-    for (int r = 0; r < rows; r++) {
-      int tr = r * panelWidth;
-      int or = o + r * ldo;
-      if (beta == 0f) {
-        System.arraycopy(t, tr, out, or, valid);
-      } else {
-        for (int v = 0; v < valid; v++) {
-          out[or + v] = t[tr + v] + beta * out[or + v];
-        }
-      }
-    }
-  }
-
-  /** The pool's view of one product; fields are set and cleared while the pool is held. */
-  private final class Task implements WorkerPool.Job {
-    int m;
-    float[] x;
-    int xOff;
-    int ldx;
-    Panels w;
-    float beta;
-    float[] out;
-    int outOff;
-    int ldo;
-    int groups;
-    int rowsPerBlock;
-
-    void set(int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out, int outOff, int ldo,
-        int groups, int rowsPerBlock) {
-      this.m = m;
-      this.x = x;
-      this.xOff = xOff;
-      this.ldx = ldx;
-      this.w = w;
-      this.beta = beta;
-      this.out = out;
-      this.outOff = outOff;
-      this.ldo = ldo;
-      this.groups = groups;
-      this.rowsPerBlock = rowsPerBlock;
-    }
-
-    void clear() {
-      x = null;
-      w = null;
-      out = null;
-    }
-
-    @Override
-    public void run(int chunk) {
-      SimdBf16.this.chunk(chunk, m, x, xOff, ldx, w, beta, out, outOff, ldo, groups, rowsPerBlock);
-    }
   }
 
   static final class V128 extends SimdBf16 {

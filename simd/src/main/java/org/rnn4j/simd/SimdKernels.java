@@ -8,6 +8,7 @@ import org.rnn4j.Activation;
 import org.rnn4j.spi.CellFunctions;
 import org.rnn4j.spi.Kernels;
 import org.rnn4j.spi.PackedMatrix;
+import org.rnn4j.spi.PanelProduct;
 import org.rnn4j.spi.WorkerPool;
 
 /**
@@ -40,10 +41,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   private final int lanes;
   private final int panelWidth;
-  private final WorkerPool pool;
-  private final long parallelMin;
-  /** The pool's job for this kernel set; only touched while holding the pool. */
-  private final MatmulTask task = new MatmulTask();
+  /** How the packed products split over the pool. */
+  private final PanelProduct<Panels> product;
   /** Per-thread scratch (tiles, gate pre-activations); grows, never shrinks, so calls do not allocate. */
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[1024]);
   /** One vector of padding room per thread for {@link #activate}'s tail. */
@@ -59,8 +58,14 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   SimdKernels(int threads, long parallelMin) {
     this.lanes = sp().length();
     this.panelWidth = PANEL_VECTORS * lanes;
-    this.pool = threads > 1 ? WorkerPool.shared(threads) : null;
-    this.parallelMin = parallelMin;
+    WorkerPool pool = threads > 1 ? WorkerPool.shared(threads) : null;
+    this.product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
+      @Override
+      protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
+          int ldo, int r0, int r1, int p0, int p1) {
+        matmulChunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
+      }
+    };
     this.bf16 = SimdBf16.create(sp().vectorBitSize(), pool, parallelMin);
   }
 
@@ -98,7 +103,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   /** Threads a product may use, the caller included. */
   public int threads() {
-    return pool == null ? 1 : pool.threads();
+    return product.threads();
   }
 
   public int vectorBits() {
@@ -188,36 +193,12 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       return;
     }
     Panels p = (Panels) w;
-    // Chunks: row blocks × groups of panels, enough of them to balance the threads.
-    int rowsPerBlock = Math.max(ROW_BLOCK, ((m + 1023) / 1024 + MR - 1) / MR * MR);
-    int rowBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;
-    int target = 4 * threads();
-    int groups = Math.max(1, Math.min(p.panels, (target + rowBlocks - 1) / rowBlocks));
-    int chunks = rowBlocks * groups;
-    long work = (long) m * p.rows() * p.cols();
-    if (pool != null && chunks > 1 && work >= parallelMin && pool.tryAcquire()) {
-      try {
-        task.set(m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
-        pool.run(task, chunks);
-      } finally {
-        task.clear();
-        pool.release();
-      }
-    } else {
-      for (int i = 0; i < chunks; i++) {
-        matmulChunk(i, m, x, xOff, ldx, p, beta, out, outOff, ldo, groups, rowsPerBlock);
-      }
-    }
+    product.multiply(p, p.panels, m, x, xOff, ldx, beta, out, outOff, ldo, (long) m * p.rows() * p.cols());
   }
 
-  /** One chunk: rows of row block {@code chunk / groups} times panel group {@code chunk % groups}. */
-  private void matmulChunk(int chunk, int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out,
-      int outOff, int ldo, int groups, int rowsPerBlock) {
-    int g = chunk % groups;
-    int r0 = chunk / groups * rowsPerBlock;
-    int r1 = Math.min(m, r0 + rowsPerBlock);
-    int p0 = (int) ((long) w.panels * g / groups);
-    int p1 = (int) ((long) w.panels * (g + 1) / groups);
+  /** Rows [r0, r1) of the product times the output rows of panels [p0, p1). */
+  private void matmulChunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
+      int ldo, int r0, int r1, int p0, int p1) {
     int cols = w.cols();
     int pw = panelWidth;
     int rows = r1 - r0;
@@ -230,7 +211,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       int valid = Math.min(pw, w.rows() - j);
       if (m == 1) {
         gemvTile(cols, x, xOff, w.data, q, t);
-        commit(t, 1, valid, beta, out, outOff + j, ldo);
+        commit(t, panelWidth, 1, valid, beta, out, outOff + j, ldo);
         continue;
       }
       java.util.Arrays.fill(t, 0, rows * pw, 0f);
@@ -244,7 +225,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
           tile1(k0, k1, x, xOff + r * ldx, w.data, q, t, (r - r0) * pw);
         }
       }
-      commit(t, rows, valid, beta, out, outOff + r0 * ldo + j, ldo);
+      commit(t, panelWidth, rows, valid, beta, out, outOff + r0 * ldo + j, ldo);
     }
   }
 
@@ -350,9 +331,9 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   }
 
   /** out ← tile (+ beta·out) for the first {@code valid} columns of {@code rows} tile rows; out not read when beta = 0. */
-  private void commit(float[] t, int rows, int valid, float beta, float[] out, int o, int ldo) {
+  static void commit(float[] t, int tileStride, int rows, int valid, float beta, float[] out, int o, int ldo) {
     for (int r = 0; r < rows; r++) {
-      int tr = r * panelWidth;
+      int tr = r * tileStride;
       int or = o + r * ldo;
       if (beta == 0f) {
         System.arraycopy(t, tr, out, or, valid);
@@ -361,47 +342,6 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
           out[or + v] = t[tr + v] + beta * out[or + v];
         }
       }
-    }
-  }
-
-  /** The pool's view of one product; fields are set and cleared while the pool is held. */
-  private final class MatmulTask implements WorkerPool.Job {
-    int m;
-    float[] x;
-    int xOff;
-    int ldx;
-    Panels w;
-    float beta;
-    float[] out;
-    int outOff;
-    int ldo;
-    int groups;
-    int rowsPerBlock;
-
-    void set(int m, float[] x, int xOff, int ldx, Panels w, float beta, float[] out, int outOff, int ldo,
-        int groups, int rowsPerBlock) {
-      this.m = m;
-      this.x = x;
-      this.xOff = xOff;
-      this.ldx = ldx;
-      this.w = w;
-      this.beta = beta;
-      this.out = out;
-      this.outOff = outOff;
-      this.ldo = ldo;
-      this.groups = groups;
-      this.rowsPerBlock = rowsPerBlock;
-    }
-
-    void clear() {
-      x = null;
-      w = null;
-      out = null;
-    }
-
-    @Override
-    public void run(int chunk) {
-      matmulChunk(chunk, m, x, xOff, ldx, w, beta, out, outOff, ldo, groups, rowsPerBlock);
     }
   }
 

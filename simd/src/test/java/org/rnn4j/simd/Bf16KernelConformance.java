@@ -33,7 +33,6 @@ abstract class Bf16KernelConformance {
 
   @BeforeAll
   void setUp() {
-    SimdTests.assumeWidth(bits());
     simd = SimdKernels.create(bits(), 1);
     simdPooled = SimdKernels.create(bits(), 2, 0);
   }

@@ -1,7 +1,6 @@
 package org.rnn4j.simd;
 
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.rnn4j.spi.Backend;
 import org.rnn4j.spi.ProbeResult;
 import org.rnn4j.testing.Bf16ParitySuite;
@@ -13,11 +12,6 @@ import org.rnn4j.testing.Bf16ParitySuite;
 class SimdBf16Models128Test extends Bf16ParitySuite {
   private static final Backend SIMD_128 = new Backend("simd", 50, ProbeResult.available("test width 128", Map.of()),
       SimdKernels.create(128, 1));
-
-  @BeforeAll
-  static void widthRunsHere() {
-    SimdTests.assumeWidth(128);
-  }
 
   @Override
   protected Backend backend() {

@@ -32,7 +32,12 @@
 #pragma GCC pop_options
 
 #pragma GCC push_options
+#ifdef RNN4J_AVX512_TIER_ON_AVX2
+/* Test library only (see rnn4j.h): the avx512 tier's source compiled for AVX2. */
+#pragma GCC target("avx2,fma")
+#else
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")
+#endif
 #define SUFFIX avx512
 #define ISA_NAME "avx512"
 #define VW 16
@@ -58,6 +63,11 @@ int rnn4j_cpu_tier(void) {
 #ifdef RNN4J_X86
   /* libgcc's checks include the OS saving the wider registers (XGETBV), not only CPUID bits. */
   __builtin_cpu_init();
+#ifdef RNN4J_AVX512_TIER_ON_AVX2
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    return TIER_AVX512;
+  }
+#endif
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
     return TIER_AVX512;

@@ -14,7 +14,15 @@
 /* Activation codes shared with NativeKernels.java. */
 enum { ACT_SIGMOID = 0, ACT_TANH = 1, ACT_RELU = 2 };
 
-/* Tiers, indices shared with Isa.java. */
+/*
+ * Tiers, indices shared with Isa.java.
+ *
+ * -DRNN4J_AVX512_TIER_ON_AVX2 builds a test library (native/pom.xml, process-test-classes; never
+ * packaged): the avx512 tier's source (16-float vectors, 32-column panels, their tails) compiled
+ * for AVX2, where GCC splits each 512-bit vector operation into two 256-bit ones, and reported
+ * runnable on any AVX2 CPU. The parity suites run on it, so that tier's code is checked on
+ * machines without AVX-512; only its instruction selection needs AVX-512 hardware.
+ */
 enum { TIER_PORTABLE = 0, TIER_AVX2 = 1, TIER_AVX512 = 2, TIER_COUNT = 3 };
 
 /* Every kernel once: X(name, parameter list). All return void. */

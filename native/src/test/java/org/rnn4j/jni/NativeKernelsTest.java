@@ -35,7 +35,8 @@ class NativeKernelsTest {
     NativeLibrary.Status s = NativeLibrary.status();
     assertTrue(s.loaded(), () -> "native library did not load: " + s.reason());
     assumeTrue(isa.compareTo(s.cpu()) <= 0, () -> "this CPU supports native tiers up to " + s.cpu().id() + ", not "
-        + isa.id());
+        + isa.id() + " (the avx512 tier's code still runs here, compiled for AVX2, in the avx512-tier-on-avx2 "
+        + "surefire execution: target/surefire-reports-avx512-on-avx2)");
     Kernels k = new NativeKernels(isa);
     assertEquals(isa, ((NativeKernels) k).isa());
     return k;

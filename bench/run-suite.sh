@@ -40,10 +40,13 @@ log "subnormal inputs"
 log "training step, 1 thread, and 2 threads split both ways"
 "$J" -jar $B TrainingBenchmark "${SHORT[@]}" -p threads=1 -prof gc -rf json -rff $R/training-1t.json
 "$J" -jar $B TrainingBenchmark "${SHORT[@]}" -p threads=2 -p split=kernels,batch -prof gc -rf json -rff $R/training-2t.json
+log "forward on a C1-only JVM (the JVMs native stands in for simd on), scalar and native"
+"$J" -jar $B RnnBenchmark "${SHORT[@]}" -jvmArgsAppend -XX:TieredStopAtLevel=1 -p impl=scalar,native \
+  -p config=lstm_512_512_100_1,gru_512_512_50_1,lstm_512_512_50_16 -rf json -rff $R/forward-c1.json
 log "ceilings, 1 and 2 threads"
 "$J" -jar $B CeilingBenchmark -f 1 -wi 2 -w 1 -i 3 -r 1 -p threads=1,2 -rf json -rff $R/ceilings.json
 { echo "JDK: $("$J" -version 2>&1 | head -1)"; uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|Flags' | sed 's/Flags:.*/AVX-512: '"$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"'/'; } > $R/machine.txt
 "$J" -cp $B org.rnn4j.bench.Report --out bench/RESULTS.md --title "$TITLE" \
   $R/forward-1t.json $R/forward-2t.json $R/bf16.json $R/bf16-fp32.json $R/step.json $R/step-bf16.json \
-  $R/subnormal.json $R/training-1t.json $R/training-2t.json $R/ceilings.json
+  $R/subnormal.json $R/training-1t.json $R/training-2t.json $R/forward-c1.json $R/ceilings.json
 log "done: bench/RESULTS.md regenerated; machine facts in $R/machine.txt"

@@ -41,9 +41,24 @@ public final class Report {
       return params.getOrDefault(name, dflt);
     }
 
-    /** The implementation, with {@code /bf16} when it ran in bf16 (the {@code precision} parameter). */
+    /**
+     * The implementation, with {@code /bf16} when it ran in bf16 (the {@code precision} parameter)
+     * and {@code @c1} when its fork ran on a C1-only JVM ({@code -XX:TieredStopAtLevel=1..3} in
+     * JMH's {@code jvmArgs}, e.g. from {@code -jvmArgsAppend}): where native must stand in for simd.
+     */
     String impl() {
-      return Runners.withPrecision(param("impl", "?"), param("precision", "fp32"));
+      return Runners.withPrecision(param("impl", "?"), param("precision", "fp32")) + (c1Only() ? "@c1" : "");
+    }
+
+    private boolean c1Only() {
+      if (raw.get("jvmArgs") instanceof List<?> args) {
+        for (Object a : args) {
+          if (String.valueOf(a).matches("-XX:TieredStopAtLevel=[123]")) {
+            return true;
+          }
+        }
+      }
+      return false;
     }
 
     int threads() {
@@ -68,7 +83,8 @@ public final class Report {
       new Target("native within 1.2× of simd (≥ 0.83× simd's speed)", "native", "simd", 1 / 1.2, (c, t) -> true),
       new Target("simd bf16 ≥ 1.8× ORT fp32, batch 1", "simd/bf16", "ort", 1.8, (c, t) -> c.batch() == 1),
       new Target("simd bf16 ≥ 1.8× simd fp32, batch 1", "simd/bf16", "simd", 1.8, (c, t) -> c.batch() == 1),
-      new Target("native bf16 ≥ 1.8× native fp32, batch 1", "native/bf16", "native", 1.8, (c, t) -> c.batch() == 1));
+      new Target("native bf16 ≥ 1.8× native fp32, batch 1", "native/bf16", "native", 1.8, (c, t) -> c.batch() == 1),
+      new Target("native ≥ 10× scalar on a C1-only JVM", "native@c1", "scalar@c1", 10, (c, t) -> true));
 
   private Report() {
   }

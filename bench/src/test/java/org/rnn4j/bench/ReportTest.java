@@ -104,6 +104,24 @@ class ReportTest {
   }
 
   @Test
+  void forksOnAC1OnlyJvmAreRowsOfTheirOwnWithTheirTarget() {
+    java.util.Map<String, Object> c1 = java.util.Map.of("jvmArgs", List.of("--add-modules", "jdk.incubator.vector",
+        "-XX:TieredStopAtLevel=1"));
+    java.util.Map<String, Object> c2 = java.util.Map.of("jvmArgs", List.of("--add-modules", "jdk.incubator.vector"));
+    String config = "lstm_512_512_100_1";
+    List<Report.Result> rs = List.of(
+        new Report.Result("RnnBenchmark.forward", java.util.Map.of("impl", "scalar", "config", config), 600, 1, 0, c1),
+        new Report.Result("RnnBenchmark.forward", java.util.Map.of("impl", "native", "config", config), 15, 1, 0, c1),
+        new Report.Result("RnnBenchmark.forward", java.util.Map.of("impl", "native", "config", config), 14, 1, 0, c2),
+        new Report.Result("RnnBenchmark.forward", java.util.Map.of("impl", "ort", "config", config), 12, 1, 0, c2));
+    assertEquals("native@c1", rs.get(1).impl());
+    assertEquals("native", rs.get(2).impl());
+    String md = Report.markdown(rs, null, List.of("c1.json"), "test machine");
+    assertTrue(md.contains("| native@c1 | 1 | 15.000 |"), md);
+    assertTrue(md.contains("| native ≥ 10× scalar on a C1-only JVM | 1 | 1 | lstm_512_512_100_1, 1t (40.00×) | ✓ |"), md);
+  }
+
+  @Test
   void trainingTableShowsStepOverForwardAndShareOfTheCeiling() {
     java.util.Map<String, Object> raw = java.util.Map.of();
     String config = "lstm_512_512_50_64";

@@ -36,6 +36,15 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   static final int ROW_BLOCK = 96;
   /** Columns per k block: one panel slice (KC × 2 vectors, 16 KiB at 256 bits) stays in L1 across a row block. */
   static final int KC = 256;
+  /**
+   * Floats of padding before the first panel. A packed W of a real model is large enough to be a
+   * G1 humongous object, which starts on a region boundary, so its data starts 16 bytes past a
+   * 64-byte boundary; 12 floats more put every panel column (2 vectors = 64 bytes at 256 bits) on
+   * one cache line, so no weight load splits across two lines. Elsewhere the alignment is whatever
+   * the allocator gives (as before). Measured on the shared 2-core EPYC: 64 × 2048 × 512 product
+   * 1555–1581 µs against 1634–1764 µs without (small, near the noise).
+   */
+  static final int PANEL_BASE = 12;
   /** Below this many multiply-adds a product runs on the calling thread alone. */
   static final long DEFAULT_PARALLEL_MIN = 1L << 18;
 
@@ -127,7 +136,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       this.owner = owner;
       int pw = owner.panelWidth;
       this.panels = (rows + pw - 1) / pw;
-      long size = (long) panels * cols * pw;
+      long size = PANEL_BASE + (long) panels * cols * pw;
       if (size > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException("matrix " + rows + "x" + cols + " too large to pack");
       }
@@ -142,7 +151,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       int cols = cols();
       for (int p = 0; p < panels; p++) {
         for (int c = 0; c < cols; c++) {
-          int dst = (p * cols + c) * pw;
+          int dst = PANEL_BASE + (p * cols + c) * pw;
           for (int v = 0; v < pw && p * pw + v < rows; v++) {
             data[dst + v] = w[off + (p * pw + v) * cols + c];
           }
@@ -206,7 +215,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     // multiply-adds run in column order from zero, exactly as in one unblocked pass.
     float[] t = scratch(Math.max(rows, MR) * pw);
     for (int p = p0; p < p1; p++) {
-      int q = p * cols * pw;
+      int q = PANEL_BASE + p * cols * pw;
       int j = p * pw;
       int valid = Math.min(pw, w.rows() - j);
       if (m == 1) {
@@ -237,6 +246,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * hoists the broadcasts and spills two accumulators to the stack, which halves the speed
    * (42 GFLOP/s against 88 for this tile, in L1); 5 × 2 is as slow, and the former 4 × 3 (also 12
    * accumulators) ran at 39 GFLOP/s on the LSTM B = 64 products where this tile runs at 76–83.
+   * Re-measured on JDK 25 (64 × 2048 × 512 product): 6 × 2 3194 µs against 1620 µs for this tile,
+   * and the same with -XX:LoopUnrollLimit=0, so it is register allocation, not unrolling.
    */
   private void tile4(int k0, int k1, float[] x, int x0, int ldx, float[] pw, int q, float[] t, int o) {
     VectorSpecies<Float> sp = sp();
@@ -579,8 +590,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * relative accuracy, and that formula above, |x| clamped to 10; its sign is put back, so
    * tanh(−x) = −tanh(x) bit for bit. No intermediate overflows or becomes subnormal (tanh of a
    * subnormal x is x). tanh(±0) = ±0, tanh(x) = x for |x| &lt; 2^-12, tanh(±∞) = ±1,
-   * sigmoid(+∞) = 1, sigmoid(−∞) = sigmoid(−30) ≈ 9.4e-14; NaN gives NaN (min/max keep NaN, as
-   * Math.min/max do); relu(NaN) = 0 like the reference.
+   * sigmoid(+∞) = 1, sigmoid(−∞) = sigmoid(−30) ≈ 9.4e-14; NaN gives NaN (the clamps, a compare
+   * and a blend, pass NaN through as Math.min/max would); relu(NaN) = 0 like the reference.
    */
   void activate(Activation.Kind kind, float[] a, int off, int n, float clip) {
     int full = sp().loopBound(n);
@@ -602,14 +613,35 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     boolean sigmoid = kind == Activation.Kind.SIGMOID;
     boolean relu = kind == Activation.Kind.RELU;
     FloatVector one = FloatVector.broadcast(sp, 1f);
+    // Bounds by a compare and a blend, not min/max: Java's min/max (exact for NaN and signed
+    // zeros) take ~5 instructions each on AVX2; for these bounds (never zero) a compare and a
+    // blend give the same results, NaN included (it compares false and passes through). An
+    // infinite clip is skipped: clamping to ±Infinity changes nothing.
+    boolean clipped = clip != Float.POSITIVE_INFINITY;
+    FloatVector hiClip = FloatVector.broadcast(sp, clip);
+    FloatVector loClip = FloatVector.broadcast(sp, -clip);
+    FloatVector hiSig = FloatVector.broadcast(sp, SIGMOID_CLAMP);
+    FloatVector loSig = FloatVector.broadcast(sp, -SIGMOID_CLAMP);
+    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
+    FloatVector tiny = FloatVector.broadcast(sp, TANH_TINY);
     for (int j = 0; j < n; j += sp.length()) {
-      FloatVector x = FloatVector.fromArray(sp, a, off + j).min(clip).max(-clip);
+      FloatVector x = FloatVector.fromArray(sp, a, off + j);
+      if (clipped) {
+        x = x.blend(hiClip, x.compare(VectorOperators.GT, hiClip));
+        x = x.blend(loClip, x.compare(VectorOperators.LT, loClip));
+      }
       FloatVector y;
       if (relu) {
         y = FloatVector.zero(sp).blend(x, x.compare(VectorOperators.GT, 0f));
       } else {
         FloatVector ax = x.abs();
-        FloatVector arg = sigmoid ? x.max(-SIGMOID_CLAMP).min(SIGMOID_CLAMP).neg() : ax.min(TANH_CLAMP).mul(2f);
+        FloatVector arg;
+        if (sigmoid) {
+          FloatVector u = x.blend(loSig, x.compare(VectorOperators.LT, loSig));
+          arg = u.blend(hiSig, u.compare(VectorOperators.GT, hiSig)).neg();
+        } else {
+          arg = ax.blend(hiTanh, ax.compare(VectorOperators.GT, hiTanh)).mul(2f);
+        }
         // e = e^arg
         FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
         FloatVector k = t.sub(ROUND_MAGIC);
@@ -630,7 +662,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
           FloatVector large = one.sub(FloatVector.broadcast(sp, 2f).div(d));
           large = large.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
           // Below 2^-12 tanh(x) rounds to x; flooring |x| there keeps z (and all after) normal.
-          FloatVector z = ax.max(TANH_TINY);
+          FloatVector z = ax.blend(tiny, ax.compare(VectorOperators.LT, tiny));
           z = z.mul(z);
           FloatVector q = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
           q = q.fma(z, FloatVector.broadcast(sp, -5.37397155531e-2f));
@@ -646,9 +678,15 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   // ---------------------------------------------------------------- fused cells
   //
-  // Each cell runs in short passes over per-thread scratch: pre-activations (vector adds), then
-  // activate() in place, then the state update. One method holding every activation inline is
-  // too big for C2, which then boxes vectors; no vector ever crosses a method boundary here.
+  // Forward cells (standard activations) run two fused loops per row, each over whole vectors of
+  // columns with every activation written out inline (the arithmetic of activate(), so the same
+  // bits): first the gate activations whose chains are independent (LSTM i, f, g, o; GRU z, r and
+  // the candidate's pre-activation) into a per-thread scratch row, then what depends on them (c',
+  // tanh(c'), h; GRU n and h). One loop over the whole cell was measured latency-bound (each
+  // column's sigmoid → c' → tanh chain is ~150 cycles, longer than the out-of-order window), and
+  // the former 7 passes cost the same again in loads/stores and loop overhead. The columns past
+  // the last whole vector go through zero-padded per-thread copies (no masked loads, see TAILS).
+  // Training's backward cell and the RNN cell still use addThree + activate() passes.
 
   /** dst[d + j] = x[xo + j] + h[ho + j] + b[bo + j], the reference's order of additions. */
   private void addThree(int n, float[] x, int xo, float[] h, int ho, float[] b, int bo, float[] dst, int d) {
@@ -663,25 +701,18 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     }
   }
 
-  /** s[so + j] += p[po + j]·c[co + j]: a peephole term. */
-  private void addProduct(int n, float[] p, int po, float[] c, int co, float[] s, int so) {
-    VectorSpecies<Float> sp = sp();
-    int j = 0;
-    for (int upper = sp.loopBound(n); j < upper; j += sp.length()) {
-      FloatVector.fromArray(sp, p, po + j).fma(FloatVector.fromArray(sp, c, co + j),
-          FloatVector.fromArray(sp, s, so + j)).intoArray(s, so + j);
-    }
-    for (; j < n; j++) {
-      s[so + j] = Math.fma(p[po + j], c[co + j], s[so + j]);
-    }
-  }
-
   private static boolean lstmFast(CellFunctions fns) {
     return fns.gate().kind() == Activation.Kind.SIGMOID && fns.candidate().kind() == Activation.Kind.TANH
         && fns.output().kind() == Activation.Kind.TANH;
   }
 
-  /** Vectorised for sigmoid gates and tanh candidate/output, with any clip, peepholes, coupling. */
+  /**
+   * Vectorised for sigmoid gates and tanh candidate/output, with any clip, peepholes, coupling.
+   * Two fused loops per row (see "fused cells" above): {@link #lstmGates} (the independent gate
+   * activations, into a per-thread scratch row) and {@link #lstmOut} (c', o with its peephole,
+   * tanh(c'), h). The last columns (H mod lanes) go through zero-padded per-thread copies with a
+   * gate stride of one vector, so they run the very same vector code and need no masked load.
+   */
   @Override
   protected void lstmCellK(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
       float[] peep, CellFunctions fns, float[] c, int cOff, float[] h, int hOff) {
@@ -692,23 +723,270 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     int hd = hidden;
     float clip = fns.clip();
     boolean coupled = fns.inputForget();
-    float[] s = scratch(5 * hd); // i, f, g, o, then c' for the output tanh
+    int full = sp().loopBound(hd);
+    int rem = hd - full;
+    int l = sp().length();
+    float[] s = scratch(4 * hd + 21 * l); // activated gates of a row [4][H], then the tail's copies
+    int t0 = 4 * hd;
+    int tx = t0, th = t0 + 4 * l, tb = t0 + 8 * l, tp = t0 + 12 * l, tc = t0 + 15 * l, tOut = t0 + 16 * l;
+    int tg = t0 + 17 * l;
     for (int r = 0; r < rows; r++) {
       int cr = cOff + r * hd;
-      addThree(4 * hd, xg, xgOff + r * 4 * hd, hg, hgOff + r * 4 * hd, bias, 0, s, 0);
-      if (peep != null) {
-        addProduct(hd, peep, 0, c, cr, s, 0);
-        addProduct(hd, peep, hd, c, cr, s, hd);
+      int gr = r * 4 * hd;
+      int hr = hOff + r * hd;
+      lstmGates(full, hd, xg, xgOff + gr, hg, hgOff + gr, bias, 0, peep, 0, clip, coupled, c, cr, s, 0);
+      lstmOut(full, hd, xg, xgOff + gr, hg, hgOff + gr, bias, 0, peep, 0, clip, c, cr, h, hr, s, 0);
+      if (rem > 0) {
+        java.util.Arrays.fill(s, t0, t0 + 21 * l, 0f);
+        for (int k = 0; k < 4; k++) {
+          System.arraycopy(xg, xgOff + gr + k * hd + full, s, tx + k * l, rem);
+          System.arraycopy(hg, hgOff + gr + k * hd + full, s, th + k * l, rem);
+          System.arraycopy(bias, k * hd + full, s, tb + k * l, rem);
+        }
+        if (peep != null) {
+          for (int k = 0; k < 3; k++) {
+            System.arraycopy(peep, k * hd + full, s, tp + k * l, rem);
+          }
+        }
+        System.arraycopy(c, cr + full, s, tc, rem);
+        float[] tpeep = peep == null ? null : s;
+        lstmGates(l, l, s, tx, s, th, s, tb, tpeep, tp, clip, coupled, s, tc, s, tg);
+        lstmOut(l, l, s, tx, s, th, s, tb, tpeep, tp, clip, s, tc, s, tOut, s, tg);
+        System.arraycopy(s, tc, c, cr + full, rem);
+        System.arraycopy(s, tOut, h, hr + full, rem);
       }
-      activate(Activation.Kind.SIGMOID, s, 0, coupled ? hd : 2 * hd, clip);
-      activate(Activation.Kind.TANH, s, 2 * hd, hd, clip);
-      lstmState(hd, s, coupled, c, cr);
+    }
+  }
+
+  /**
+   * The LSTM gates of one row over columns [0, n) (n a multiple of the vector length), gate blocks
+   * {@code gs} apart in x, hg, b, peep and s: pre-activations (x + hg) + b, + p⊙c (peepholes),
+   * clamped to ±clip; i, f = sigmoid (f = 1 − i when coupled), g = tanh, and o = sigmoid unless
+   * peepholes make it wait for c' ({@link #lstmOut}). Activated gates go to s. The four chains are
+   * independent, which keeps the FMA pipes busy (one loop over a whole cell is latency-bound).
+   */
+  private void lstmGates(int n, int gs, float[] x, int xo, float[] hg, int ho, float[] b, int bo, float[] peep,
+      int po, float clip, boolean coupled, float[] c, int co, float[] s, int so) {
+    VectorSpecies<Float> sp = sp();
+    FloatVector one = FloatVector.broadcast(sp, 1f);
+    FloatVector two = FloatVector.broadcast(sp, 2f);
+    boolean clipped = clip != Float.POSITIVE_INFINITY;
+    FloatVector hiClip = FloatVector.broadcast(sp, clip);
+    FloatVector loClip = FloatVector.broadcast(sp, -clip);
+    FloatVector hiSig = FloatVector.broadcast(sp, SIGMOID_CLAMP);
+    FloatVector loSig = FloatVector.broadcast(sp, -SIGMOID_CLAMP);
+    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
+    FloatVector tiny = FloatVector.broadcast(sp, TANH_TINY);
+    for (int j = 0; j < n; j += sp.length()) {
+      FloatVector cv = FloatVector.fromArray(sp, c, co + j);
+      FloatVector pi = FloatVector.fromArray(sp, x, xo + j).add(FloatVector.fromArray(sp, hg, ho + j))
+          .add(FloatVector.fromArray(sp, b, bo + j));
       if (peep != null) {
-        addProduct(hd, peep, 2 * hd, c, cr, s, 3 * hd);
+        pi = FloatVector.fromArray(sp, peep, po + j).fma(cv, pi);
       }
-      activate(Activation.Kind.SIGMOID, s, 3 * hd, hd, clip);
-      activate(Activation.Kind.TANH, s, 4 * hd, hd, Float.POSITIVE_INFINITY);
-      product(hd, s, 3 * hd, s, 4 * hd, h, hOff + r * hd);
+      FloatVector iv;
+      {
+        if (clipped) {
+          pi = pi.blend(hiClip, pi.compare(VectorOperators.GT, hiClip));
+          pi = pi.blend(loClip, pi.compare(VectorOperators.LT, loClip));
+        }
+        pi = pi.blend(loSig, pi.compare(VectorOperators.LT, loSig));
+        FloatVector arg = pi.blend(hiSig, pi.compare(VectorOperators.GT, hiSig)).neg();
+        FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+        FloatVector k = t.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+        r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+        p = p.mul(r.mul(r)).add(r).add(one);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+            .lanewise(VectorOperators.LSHL, 23);
+        FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+        iv = one.div(d);
+      }
+      iv.intoArray(s, so + j);
+      if (coupled) {
+        iv.neg().add(1f).intoArray(s, so + gs + j);
+      } else {
+        FloatVector pf = FloatVector.fromArray(sp, x, xo + gs + j).add(FloatVector.fromArray(sp, hg, ho + gs + j))
+            .add(FloatVector.fromArray(sp, b, bo + gs + j));
+        if (peep != null) {
+          pf = FloatVector.fromArray(sp, peep, po + gs + j).fma(cv, pf);
+        }
+        FloatVector fv;
+        {
+          if (clipped) {
+            pf = pf.blend(hiClip, pf.compare(VectorOperators.GT, hiClip));
+            pf = pf.blend(loClip, pf.compare(VectorOperators.LT, loClip));
+          }
+          pf = pf.blend(loSig, pf.compare(VectorOperators.LT, loSig));
+          FloatVector arg = pf.blend(hiSig, pf.compare(VectorOperators.GT, hiSig)).neg();
+          FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+          FloatVector k = t.sub(ROUND_MAGIC);
+          FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+          r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+          FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+          p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+          p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+          p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+          p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+          p = p.mul(r.mul(r)).add(r).add(one);
+          IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+              .lanewise(VectorOperators.LSHL, 23);
+          FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+          fv = one.div(d);
+        }
+        fv.intoArray(s, so + gs + j);
+      }
+      FloatVector pg = FloatVector.fromArray(sp, x, xo + 2 * gs + j).add(FloatVector.fromArray(sp, hg, ho + 2 * gs + j))
+          .add(FloatVector.fromArray(sp, b, bo + 2 * gs + j));
+      FloatVector gv;
+      {
+        if (clipped) {
+          pg = pg.blend(hiClip, pg.compare(VectorOperators.GT, hiClip));
+          pg = pg.blend(loClip, pg.compare(VectorOperators.LT, loClip));
+        }
+        FloatVector ax = pg.abs();
+        FloatVector arg = ax.blend(hiTanh, ax.compare(VectorOperators.GT, hiTanh)).mul(2f);
+        FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+        FloatVector k = t.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+        r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+        p = p.mul(r.mul(r)).add(r).add(one);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+            .lanewise(VectorOperators.LSHL, 23);
+        FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+        FloatVector large = one.sub(two.div(d));
+        large = large.lanewise(VectorOperators.NEG, pg.compare(VectorOperators.LT, 0f));
+        FloatVector z = ax.blend(tiny, ax.compare(VectorOperators.LT, tiny));
+        z = z.mul(z);
+        FloatVector q = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
+        q = q.fma(z, FloatVector.broadcast(sp, -5.37397155531e-2f));
+        q = q.fma(z, FloatVector.broadcast(sp, 1.33314422036e-1f));
+        q = q.fma(z, FloatVector.broadcast(sp, -3.33332819422e-1f));
+        gv = large.blend(z.fma(q, one).mul(pg), ax.compare(VectorOperators.LT, TANH_SMALL));
+      }
+      gv.intoArray(s, so + 2 * gs + j);
+      if (peep == null) {
+        FloatVector po3 = FloatVector.fromArray(sp, x, xo + 3 * gs + j).add(FloatVector.fromArray(sp, hg, ho + 3 * gs + j))
+            .add(FloatVector.fromArray(sp, b, bo + 3 * gs + j));
+        FloatVector ov;
+        {
+          if (clipped) {
+            po3 = po3.blend(hiClip, po3.compare(VectorOperators.GT, hiClip));
+            po3 = po3.blend(loClip, po3.compare(VectorOperators.LT, loClip));
+          }
+          po3 = po3.blend(loSig, po3.compare(VectorOperators.LT, loSig));
+          FloatVector arg = po3.blend(hiSig, po3.compare(VectorOperators.GT, hiSig)).neg();
+          FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+          FloatVector k = t.sub(ROUND_MAGIC);
+          FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+          r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+          FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+          p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+          p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+          p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+          p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+          p = p.mul(r.mul(r)).add(r).add(one);
+          IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+              .lanewise(VectorOperators.LSHL, 23);
+          FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+          ov = one.div(d);
+        }
+        ov.intoArray(s, so + 3 * gs + j);
+      }
+    }
+  }
+
+  /**
+   * The rest of the LSTM row, from the activated gates in s: c' = fma(i, g, f·c) into c; o =
+   * sigmoid(pre_o + p_o⊙c') when there are peepholes, else o from s; h = o·tanh(c') (c' not
+   * clipped).
+   */
+  private void lstmOut(int n, int gs, float[] x, int xo, float[] hg, int ho, float[] b, int bo, float[] peep, int po,
+      float clip, float[] c, int co, float[] h, int hOut, float[] s, int so) {
+    VectorSpecies<Float> sp = sp();
+    FloatVector one = FloatVector.broadcast(sp, 1f);
+    FloatVector two = FloatVector.broadcast(sp, 2f);
+    boolean clipped = clip != Float.POSITIVE_INFINITY;
+    FloatVector hiClip = FloatVector.broadcast(sp, clip);
+    FloatVector loClip = FloatVector.broadcast(sp, -clip);
+    FloatVector hiSig = FloatVector.broadcast(sp, SIGMOID_CLAMP);
+    FloatVector loSig = FloatVector.broadcast(sp, -SIGMOID_CLAMP);
+    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
+    FloatVector tiny = FloatVector.broadcast(sp, TANH_TINY);
+    for (int j = 0; j < n; j += sp.length()) {
+      FloatVector iv = FloatVector.fromArray(sp, s, so + j);
+      FloatVector fv = FloatVector.fromArray(sp, s, so + gs + j);
+      FloatVector gv = FloatVector.fromArray(sp, s, so + 2 * gs + j);
+      FloatVector cn = iv.fma(gv, fv.mul(FloatVector.fromArray(sp, c, co + j)));
+      cn.intoArray(c, co + j);
+      FloatVector ov;
+      if (peep != null) {
+        FloatVector po3 = FloatVector.fromArray(sp, x, xo + 3 * gs + j).add(FloatVector.fromArray(sp, hg, ho + 3 * gs + j))
+            .add(FloatVector.fromArray(sp, b, bo + 3 * gs + j));
+        po3 = FloatVector.fromArray(sp, peep, po + 2 * gs + j).fma(cn, po3);
+        {
+          if (clipped) {
+            po3 = po3.blend(hiClip, po3.compare(VectorOperators.GT, hiClip));
+            po3 = po3.blend(loClip, po3.compare(VectorOperators.LT, loClip));
+          }
+          po3 = po3.blend(loSig, po3.compare(VectorOperators.LT, loSig));
+          FloatVector arg = po3.blend(hiSig, po3.compare(VectorOperators.GT, hiSig)).neg();
+          FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+          FloatVector k = t.sub(ROUND_MAGIC);
+          FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+          r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+          FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+          p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+          p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+          p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+          p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+          p = p.mul(r.mul(r)).add(r).add(one);
+          IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+              .lanewise(VectorOperators.LSHL, 23);
+          FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+          ov = one.div(d);
+        }
+      } else {
+        ov = FloatVector.fromArray(sp, s, so + 3 * gs + j);
+      }
+      FloatVector tc;
+      {
+        FloatVector ax = cn.abs();
+        FloatVector arg = ax.blend(hiTanh, ax.compare(VectorOperators.GT, hiTanh)).mul(2f);
+        FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+        FloatVector k = t.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+        r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+        p = p.mul(r.mul(r)).add(r).add(one);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+            .lanewise(VectorOperators.LSHL, 23);
+        FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+        FloatVector large = one.sub(two.div(d));
+        large = large.lanewise(VectorOperators.NEG, cn.compare(VectorOperators.LT, 0f));
+        FloatVector z = ax.blend(tiny, ax.compare(VectorOperators.LT, tiny));
+        z = z.mul(z);
+        FloatVector q = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
+        q = q.fma(z, FloatVector.broadcast(sp, -5.37397155531e-2f));
+        q = q.fma(z, FloatVector.broadcast(sp, 1.33314422036e-1f));
+        q = q.fma(z, FloatVector.broadcast(sp, -3.33332819422e-1f));
+        tc = large.blend(z.fma(q, one).mul(cn), ax.compare(VectorOperators.LT, TANH_SMALL));
+      }
+      ov.mul(tc).intoArray(h, hOut + j);
     }
   }
 
@@ -780,38 +1058,6 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     }
   }
 
-  /** c' = f⊙c + i⊙g from the activated gates in s; c' goes to c and to s[4H..] for tanh. */
-  private void lstmState(int hd, float[] s, boolean coupled, float[] c, int cr) {
-    VectorSpecies<Float> sp = sp();
-    int j = 0;
-    for (int upper = sp.loopBound(hd); j < upper; j += sp.length()) {
-      FloatVector i = FloatVector.fromArray(sp, s, j);
-      FloatVector f = coupled ? i.neg().add(1f) : FloatVector.fromArray(sp, s, hd + j);
-      FloatVector cNew = i.fma(FloatVector.fromArray(sp, s, 2 * hd + j), f.mul(FloatVector.fromArray(sp, c, cr + j)));
-      cNew.intoArray(c, cr + j);
-      cNew.intoArray(s, 4 * hd + j);
-    }
-    for (; j < hd; j++) {
-      float i = s[j];
-      float f = coupled ? -i + 1f : s[hd + j];
-      float cNew = Math.fma(i, s[2 * hd + j], f * c[cr + j]);
-      c[cr + j] = cNew;
-      s[4 * hd + j] = cNew;
-    }
-  }
-
-  /** dst[d + j] = a[ao + j]·b[bo + j]. */
-  private void product(int n, float[] a, int ao, float[] b, int bo, float[] dst, int d) {
-    VectorSpecies<Float> sp = sp();
-    int j = 0;
-    for (int upper = sp.loopBound(n); j < upper; j += sp.length()) {
-      FloatVector.fromArray(sp, a, ao + j).mul(FloatVector.fromArray(sp, b, bo + j)).intoArray(dst, d + j);
-    }
-    for (; j < n; j++) {
-      dst[d + j] = a[ao + j] * b[bo + j];
-    }
-  }
-
   private static boolean gruFast(CellFunctions fns) {
     return fns.gate().kind() == Activation.Kind.SIGMOID && fns.candidate().kind() == Activation.Kind.TANH;
   }
@@ -825,49 +1071,164 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     }
     int hd = hidden;
     float clip = fns.clip();
-    float[] s = scratch(3 * hd); // r, z, n
+    int full = sp().loopBound(hd);
+    int rem = hd - full;
+    int l = sp().length();
+    float[] s = scratch(2 * hd + 13 * l); // z and the candidate's pre-activation of a row, then the tail's copies
+    int t0 = 2 * hd;
+    int tx = t0, th = t0 + 3 * l, tb = t0 + 6 * l, tst = t0 + 10 * l, tg = t0 + 11 * l;
     for (int r = 0; r < rows; r++) {
-      int xr = xgOff + r * 3 * hd;
-      int hr = hgOff + r * 3 * hd;
-      addThree(2 * hd, xg, xr, hg, hr, bias, 0, s, 0);
-      // reset-before: r was applied by gruResetState; only z is needed here
-      activate(Activation.Kind.SIGMOID, s, resetAfter ? 0 : hd, resetAfter ? 2 * hd : hd, clip);
-      gruCandidate(hd, resetAfter, xg, xr, hg, hr, bias, s);
-      activate(Activation.Kind.TANH, s, 2 * hd, hd, clip);
-      gruState(hd, s, h, hOff + r * hd);
+      int gr = r * 3 * hd;
+      int hr = hOff + r * hd;
+      gruGates(full, hd, resetAfter, xg, xgOff + gr, hg, hgOff + gr, bias, 0, clip, s, 0);
+      gruOut(full, hd, clip, s, 0, h, hr);
+      if (rem > 0) {
+        // Zero-padded per-thread copies of the last columns (gate stride one vector): the same
+        // vector code, no masked loads (see TAILS).
+        java.util.Arrays.fill(s, t0, t0 + 13 * l, 0f);
+        for (int k = 0; k < 3; k++) {
+          System.arraycopy(xg, xgOff + gr + k * hd + full, s, tx + k * l, rem);
+          System.arraycopy(hg, hgOff + gr + k * hd + full, s, th + k * l, rem);
+        }
+        for (int k = 0; k < 4; k++) {
+          System.arraycopy(bias, k * hd + full, s, tb + k * l, rem);
+        }
+        System.arraycopy(h, hr + full, s, tst, rem);
+        gruGates(l, l, resetAfter, s, tx, s, th, s, tb, clip, s, tg);
+        gruOut(l, l, clip, s, tg, s, tst);
+        System.arraycopy(s, tst, h, hr + full, rem);
+      }
     }
   }
 
-  /** Candidate pre-activation into s[2H..]: xg_n + b_in + r⊙(hg_n + b_hn), or without r (reset-before). */
-  private void gruCandidate(int hd, boolean resetAfter, float[] xg, int xr, float[] hg, int hr, float[] bias,
-      float[] s) {
+  /**
+   * The GRU gates of one row over columns [0, n) (n a multiple of the vector length), gate blocks
+   * {@code gs} apart in x, hg, bias ([b_r, b_z, b_in, b_hn]) and s: z = sigmoid(clamp((x + hg) + b))
+   * into s, and the candidate's pre-activation pn = fma(r, hg_n + b_hn, x_n + b_in) (reset-after, r
+   * = sigmoid as z) or (x_n + b_in) + (hg_n + b_hn) (reset-before: hg_n is already (r⊙h)·W_hnᵀ)
+   * into s + gs. z and r are independent chains (ILP); {@link #gruOut} does the rest.
+   */
+  private void gruGates(int n, int gs, boolean resetAfter, float[] x, int xo, float[] hg, int ho, float[] b, int bo,
+      float clip, float[] s, int so) {
     VectorSpecies<Float> sp = sp();
-    int j = 0;
-    for (int upper = sp.loopBound(hd); j < upper; j += sp.length()) {
-      FloatVector hn = FloatVector.fromArray(sp, hg, hr + 2 * hd + j).add(FloatVector.fromArray(sp, bias, 3 * hd + j));
-      FloatVector xn = FloatVector.fromArray(sp, xg, xr + 2 * hd + j).add(FloatVector.fromArray(sp, bias, 2 * hd + j));
-      FloatVector pn = resetAfter ? FloatVector.fromArray(sp, s, j).fma(hn, xn) : xn.add(hn);
-      pn.intoArray(s, 2 * hd + j);
-    }
-    for (; j < hd; j++) {
-      float hn = hg[hr + 2 * hd + j] + bias[3 * hd + j];
-      float xn = xg[xr + 2 * hd + j] + bias[2 * hd + j];
-      s[2 * hd + j] = resetAfter ? Math.fma(s[j], hn, xn) : xn + hn;
+    FloatVector one = FloatVector.broadcast(sp, 1f);
+    FloatVector two = FloatVector.broadcast(sp, 2f);
+    boolean clipped = clip != Float.POSITIVE_INFINITY;
+    FloatVector hiClip = FloatVector.broadcast(sp, clip);
+    FloatVector loClip = FloatVector.broadcast(sp, -clip);
+    FloatVector hiSig = FloatVector.broadcast(sp, SIGMOID_CLAMP);
+    FloatVector loSig = FloatVector.broadcast(sp, -SIGMOID_CLAMP);
+    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
+    FloatVector tiny = FloatVector.broadcast(sp, TANH_TINY);
+    for (int j = 0; j < n; j += sp.length()) {
+      FloatVector pz = FloatVector.fromArray(sp, x, xo + gs + j).add(FloatVector.fromArray(sp, hg, ho + gs + j))
+          .add(FloatVector.fromArray(sp, b, bo + gs + j));
+      FloatVector zv;
+      {
+        if (clipped) {
+          pz = pz.blend(hiClip, pz.compare(VectorOperators.GT, hiClip));
+          pz = pz.blend(loClip, pz.compare(VectorOperators.LT, loClip));
+        }
+        pz = pz.blend(loSig, pz.compare(VectorOperators.LT, loSig));
+        FloatVector arg = pz.blend(hiSig, pz.compare(VectorOperators.GT, hiSig)).neg();
+        FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+        FloatVector k = t.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+        r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+        p = p.mul(r.mul(r)).add(r).add(one);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+            .lanewise(VectorOperators.LSHL, 23);
+        FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+        zv = one.div(d);
+      }
+      zv.intoArray(s, so + j);
+      FloatVector hn = FloatVector.fromArray(sp, hg, ho + 2 * gs + j).add(FloatVector.fromArray(sp, b, bo + 3 * gs + j));
+      FloatVector xn = FloatVector.fromArray(sp, x, xo + 2 * gs + j).add(FloatVector.fromArray(sp, b, bo + 2 * gs + j));
+      if (resetAfter) {
+        FloatVector pr = FloatVector.fromArray(sp, x, xo + j).add(FloatVector.fromArray(sp, hg, ho + j))
+            .add(FloatVector.fromArray(sp, b, bo + j));
+        FloatVector rv;
+        {
+          if (clipped) {
+            pr = pr.blend(hiClip, pr.compare(VectorOperators.GT, hiClip));
+            pr = pr.blend(loClip, pr.compare(VectorOperators.LT, loClip));
+          }
+          pr = pr.blend(loSig, pr.compare(VectorOperators.LT, loSig));
+          FloatVector arg = pr.blend(hiSig, pr.compare(VectorOperators.GT, hiSig)).neg();
+          FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+          FloatVector k = t.sub(ROUND_MAGIC);
+          FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+          r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+          FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+          p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+          p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+          p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+          p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+          p = p.mul(r.mul(r)).add(r).add(one);
+          IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+              .lanewise(VectorOperators.LSHL, 23);
+          FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+          rv = one.div(d);
+        }
+        rv.fma(hn, xn).intoArray(s, so + gs + j);
+      } else {
+        xn.add(hn).intoArray(s, so + gs + j);
+      }
     }
   }
 
-  /** h' = (1 − z)⊙n + z⊙h. */
-  private void gruState(int hd, float[] s, float[] h, int ho) {
+  /** n = tanh(clamp(pn)) and h' = fma(z, h, (1 − z)·n), from z and pn in s ({@link #gruGates}). */
+  private void gruOut(int n, int gs, float clip, float[] s, int so, float[] h, int hOut) {
     VectorSpecies<Float> sp = sp();
-    int j = 0;
-    for (int upper = sp.loopBound(hd); j < upper; j += sp.length()) {
-      FloatVector z = FloatVector.fromArray(sp, s, hd + j);
-      FloatVector n = FloatVector.fromArray(sp, s, 2 * hd + j);
-      z.fma(FloatVector.fromArray(sp, h, ho + j), z.neg().add(1f).mul(n)).intoArray(h, ho + j);
-    }
-    for (; j < hd; j++) {
-      float z = s[hd + j];
-      h[ho + j] = Math.fma(z, h[ho + j], (-z + 1f) * s[2 * hd + j]);
+    FloatVector one = FloatVector.broadcast(sp, 1f);
+    FloatVector two = FloatVector.broadcast(sp, 2f);
+    boolean clipped = clip != Float.POSITIVE_INFINITY;
+    FloatVector hiClip = FloatVector.broadcast(sp, clip);
+    FloatVector loClip = FloatVector.broadcast(sp, -clip);
+    FloatVector hiSig = FloatVector.broadcast(sp, SIGMOID_CLAMP);
+    FloatVector loSig = FloatVector.broadcast(sp, -SIGMOID_CLAMP);
+    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
+    FloatVector tiny = FloatVector.broadcast(sp, TANH_TINY);
+    for (int j = 0; j < n; j += sp.length()) {
+      FloatVector zv = FloatVector.fromArray(sp, s, so + j);
+      FloatVector pn = FloatVector.fromArray(sp, s, so + gs + j);
+      FloatVector nv;
+      {
+        if (clipped) {
+          pn = pn.blend(hiClip, pn.compare(VectorOperators.GT, hiClip));
+          pn = pn.blend(loClip, pn.compare(VectorOperators.LT, loClip));
+        }
+        FloatVector ax = pn.abs();
+        FloatVector arg = ax.blend(hiTanh, ax.compare(VectorOperators.GT, hiTanh)).mul(2f);
+        FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+        FloatVector k = t.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+        r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+        p = p.mul(r.mul(r)).add(r).add(one);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+            .lanewise(VectorOperators.LSHL, 23);
+        FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+        FloatVector large = one.sub(two.div(d));
+        large = large.lanewise(VectorOperators.NEG, pn.compare(VectorOperators.LT, 0f));
+        FloatVector z = ax.blend(tiny, ax.compare(VectorOperators.LT, tiny));
+        z = z.mul(z);
+        FloatVector q = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
+        q = q.fma(z, FloatVector.broadcast(sp, -5.37397155531e-2f));
+        q = q.fma(z, FloatVector.broadcast(sp, 1.33314422036e-1f));
+        q = q.fma(z, FloatVector.broadcast(sp, -3.33332819422e-1f));
+        nv = large.blend(z.fma(q, one).mul(pn), ax.compare(VectorOperators.LT, TANH_SMALL));
+      }
+      zv.fma(FloatVector.fromArray(sp, h, hOut + j), zv.neg().add(1f).mul(nv)).intoArray(h, hOut + j);
     }
   }
 
@@ -878,11 +1239,68 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       super.gruResetStateK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
       return;
     }
-    float[] s = scratch(hidden);
+    int hd = hidden;
+    float clip = fns.clip();
+    int full = sp().loopBound(hd);
+    int rem = hd - full;
+    int l = sp().length();
     for (int r = 0; r < rows; r++) {
-      addThree(hidden, xg, xgOff + r * 3 * hidden, hg, hgOff + r * 3 * hidden, bias, 0, s, 0);
-      activate(Activation.Kind.SIGMOID, s, 0, hidden, fns.clip());
-      product(hidden, s, 0, h, hOff + r * hidden, rh, rhOff + r * hidden);
+      int gr = r * 3 * hd;
+      gruReset(full, xg, xgOff + gr, hg, hgOff + gr, bias, 0, clip, h, hOff + r * hd, rh, rhOff + r * hd);
+      if (rem > 0) {
+        // Zero-padded per-thread copies of the last columns: the same vector code (see TAILS).
+        float[] s = scratch(5 * l);
+        java.util.Arrays.fill(s, 0, 5 * l, 0f);
+        System.arraycopy(xg, xgOff + gr + full, s, 0, rem);
+        System.arraycopy(hg, hgOff + gr + full, s, l, rem);
+        System.arraycopy(bias, full, s, 2 * l, rem);
+        System.arraycopy(h, hOff + r * hd + full, s, 3 * l, rem);
+        gruReset(l, s, 0, s, l, s, 2 * l, clip, s, 3 * l, s, 4 * l);
+        System.arraycopy(s, 4 * l, rh, rhOff + r * hd + full, rem);
+      }
+    }
+  }
+
+  /** rh = sigmoid(clamp((x_r + hg_r) + b_r))⊙h over columns [0, n), n a multiple of the vector length. */
+  private void gruReset(int n, float[] x, int xo, float[] hg, int ho, float[] b, int bo, float clip, float[] h,
+      int hIn, float[] rh, int rhOut) {
+    VectorSpecies<Float> sp = sp();
+    FloatVector one = FloatVector.broadcast(sp, 1f);
+    FloatVector two = FloatVector.broadcast(sp, 2f);
+    boolean clipped = clip != Float.POSITIVE_INFINITY;
+    FloatVector hiClip = FloatVector.broadcast(sp, clip);
+    FloatVector loClip = FloatVector.broadcast(sp, -clip);
+    FloatVector hiSig = FloatVector.broadcast(sp, SIGMOID_CLAMP);
+    FloatVector loSig = FloatVector.broadcast(sp, -SIGMOID_CLAMP);
+    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
+    FloatVector tiny = FloatVector.broadcast(sp, TANH_TINY);
+    for (int j = 0; j < n; j += sp.length()) {
+      FloatVector pr = FloatVector.fromArray(sp, x, xo + j).add(FloatVector.fromArray(sp, hg, ho + j))
+          .add(FloatVector.fromArray(sp, b, bo + j));
+      FloatVector rv;
+      {
+        if (clipped) {
+          pr = pr.blend(hiClip, pr.compare(VectorOperators.GT, hiClip));
+          pr = pr.blend(loClip, pr.compare(VectorOperators.LT, loClip));
+        }
+        pr = pr.blend(loSig, pr.compare(VectorOperators.LT, loSig));
+        FloatVector arg = pr.blend(hiSig, pr.compare(VectorOperators.GT, hiSig)).neg();
+        FloatVector t = arg.fma(LOG2E, ROUND_MAGIC);
+        FloatVector k = t.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(sp, -LN2_HI), arg);
+        r = k.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(sp, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(sp, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(sp, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(sp, 5.0000001201e-1f));
+        p = p.mul(r.mul(r)).add(r).add(one);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_MAGIC_BITS)
+            .lanewise(VectorOperators.LSHL, 23);
+        FloatVector d = p.mul((FloatVector) bits.reinterpretAsFloats()).add(one);
+        rv = one.div(d);
+      }
+      rv.mul(FloatVector.fromArray(sp, h, hIn + j)).intoArray(rh, rhOut + j);
     }
   }
 

@@ -95,11 +95,62 @@ static inline __attribute__((always_inline)) void FN(micro)(const int mr, int kc
   }
 }
 
+/*
+ * m = 1 (a batch-1 step): B is read once with no reuse, so a 1-row micro-kernel would stall on its
+ * two FMA latency chains. Instead k mod 4 goes to four accumulator pairs (8 chains), summed in a
+ * fixed order at the end: the same order for any split of the columns, so any thread count.
+ */
+static void FN(gemv_packed)(int n, int k, float alpha, const float *a, ptrdiff_t cs, const float *bp, float beta,
+    float *c) {
+  int panels = (n + NR - 1) / NR;
+  for (int jp = 0; jp < panels; jp++) {
+    const float *b = bp + (ptrdiff_t)jp * k * NR;
+    vf s00 = {0}, s01 = {0}, s10 = {0}, s11 = {0}, s20 = {0}, s21 = {0}, s30 = {0}, s31 = {0};
+    int p = 0;
+    for (; p + 4 <= k; p += 4, b += 4 * NR) {
+      float a0 = a[p * cs], a1 = a[(p + 1) * cs], a2 = a[(p + 2) * cs], a3 = a[(p + 3) * cs];
+      s00 += a0 * LD(b);
+      s01 += a0 * LD(b + VW);
+      s10 += a1 * LD(b + NR);
+      s11 += a1 * LD(b + NR + VW);
+      s20 += a2 * LD(b + 2 * NR);
+      s21 += a2 * LD(b + 2 * NR + VW);
+      s30 += a3 * LD(b + 3 * NR);
+      s31 += a3 * LD(b + 3 * NR + VW);
+    }
+    for (; p < k; p++, b += NR) {
+      float a0 = a[p * cs];
+      s00 += a0 * LD(b);
+      s01 += a0 * LD(b + VW);
+    }
+    vf r0 = alpha * ((s00 + s10) + (s20 + s30)), r1 = alpha * ((s01 + s11) + (s21 + s31));
+    float *cp = c + jp * NR;
+    int nc = n - jp * NR < NR ? n - jp * NR : NR;
+    if (nc == NR) {
+      if (beta != 0.0f) {
+        r0 += beta * LD(cp);
+        r1 += beta * LD(cp + VW);
+      }
+      ST(cp, r0);
+      ST(cp + VW, r1);
+    } else {
+      float t[NR];
+      ST(t, r0);
+      ST(t + VW, r1);
+      for (int j = 0; j < nc; j++) cp[j] = beta != 0.0f ? t[j] + beta * cp[j] : t[j];
+    }
+  }
+}
+
 static void FN(gemm_packed)(int m, int n, int k, float alpha, const float *a, ptrdiff_t rs, ptrdiff_t cs,
     const float *bp, float beta, float *c, ptrdiff_t ldc) {
   if (k == 0) {
     for (int i = 0; i < m; i++)
       for (int j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  if (m == 1) {
+    FN(gemv_packed)(n, k, alpha, a, cs, bp, beta, c);
     return;
   }
   int panels = (n + NR - 1) / NR;

@@ -29,12 +29,7 @@
 #pragma GCC pop_options
 
 #pragma GCC push_options
-#ifdef RNN4J_AVX512_TIER_ON_AVX2
-/* Test library only (see rnn4j.h): the avx512 tier's source compiled for AVX2. */
-#pragma GCC target("avx2,fma")
-#else
-#pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")
-#endif
+RNN4J_AVX512_TARGET
 #define SUFFIX avx512
 #define ISA_NAME "avx512"
 #define VW 16

@@ -25,6 +25,13 @@ enum { ACT_SIGMOID = 0, ACT_TANH = 1, ACT_RELU = 2 };
  */
 enum { TIER_PORTABLE = 0, TIER_AVX2 = 1, TIER_AVX512 = 2, TIER_COUNT = 3 };
 
+/* The avx512 tier's target pragma, one place for kernels.c and bf16.c. */
+#ifdef RNN4J_AVX512_TIER_ON_AVX2
+#define RNN4J_AVX512_TARGET _Pragma("GCC target(\"avx2,fma\")")
+#else
+#define RNN4J_AVX512_TARGET _Pragma("GCC target(\"avx512f,avx512dq,avx512vl,avx512bw,avx2,fma\")")
+#endif
+
 /* Every kernel once: X(name, parameter list). All return void. */
 #define RNN4J_KERNELS(X)                                                                             \
   /* Packs op(B) (k x n; B[j*ldb+p] when trans) into panels of nr columns, zero-padded. */          \

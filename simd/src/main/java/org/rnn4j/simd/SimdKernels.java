@@ -93,6 +93,18 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     };
   }
 
+  /** Per-thread packed row quads of x ({@link #matmulChunk}); grows, never shrinks. */
+  private final ThreadLocal<float[]> packedRows = ThreadLocal.withInitial(() -> new float[1024]);
+
+  private float[] packedRows(long n) {
+    float[] s = packedRows.get();
+    if (s.length < n) {
+      s = new float[(int) Math.max(n, 2L * s.length)];
+      packedRows.set(s);
+    }
+    return s;
+  }
+
   private float[] scratch(int n) {
     float[] s = scratch.get();
     if (s.length < n) {
@@ -214,122 +226,205 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     // Partial sums of the block's rows × one panel; each k block reloads them, so every output's
     // multiply-adds run in column order from zero, exactly as in one unblocked pass.
     float[] t = scratch(Math.max(rows, MR) * pw);
+    // The row quads of x, each interleaved column by column ([c][4]), packed once per chunk: the
+    // tile's four broadcasts per column then come from one cache line of one stream instead of
+    // four rows ldx apart, which the L1 prefetcher could not keep up with once the rows
+    // outgrow L1 (m >= 64). Packing copies values; the sums are the same.
+    int quads = m == 1 ? 0 : rows / MR;
+    float[] xq = quads == 0 ? null : packedRows((long) quads * MR * cols);
+    for (int g = 0; g < quads; g++) {
+      int src = xOff + (r0 + g * MR) * ldx;
+      int dst = g * MR * cols;
+      for (int c = 0; c < cols; c++) {
+        xq[dst + MR * c] = x[src + c];
+        xq[dst + MR * c + 1] = x[src + ldx + c];
+        xq[dst + MR * c + 2] = x[src + 2 * ldx + c];
+        xq[dst + MR * c + 3] = x[src + 3 * ldx + c];
+      }
+    }
     for (int p = p0; p < p1; p++) {
       int q = PANEL_BASE + p * cols * pw;
       int j = p * pw;
       int valid = Math.min(pw, w.rows() - j);
+      int o = outOff + r0 * ldo + j;
+      // A whole panel's last k block stores straight into out (with beta); only the partial last
+      // panel of W goes through t and commit, which writes its valid columns alone.
+      boolean direct = valid == pw;
       if (m == 1) {
-        gemvTile(cols, x, xOff, w.data, q, t);
-        commit(t, panelWidth, 1, valid, beta, out, outOff + j, ldo);
+        if (direct) {
+          gemvTile(cols, x, xOff, w.data, q, out, o, beta);
+        } else {
+          gemvTile(cols, x, xOff, w.data, q, t, 0, 0f);
+          commit(t, pw, 1, valid, beta, out, o, ldo);
+        }
         continue;
       }
-      java.util.Arrays.fill(t, 0, rows * pw, 0f);
+      if (cols == 0) {
+        java.util.Arrays.fill(t, 0, rows * pw, 0f);
+        commit(t, pw, rows, valid, beta, out, o, ldo);
+        continue;
+      }
       for (int k0 = 0; k0 < cols; k0 += KC) {
         int k1 = Math.min(cols, k0 + KC);
-        int r = r0;
-        for (; r + MR <= r1; r += MR) {
-          tile4(k0, k1, x, xOff + r * ldx, ldx, w.data, q, t, (r - r0) * pw);
+        boolean last = direct && k1 == cols;
+        for (int g = 0; g < quads; g++) {
+          int tr = g * MR * pw;
+          if (last) {
+            tile4(k0, k1, xq, g * MR * cols, w.data, q, t, tr, out, o + g * MR * ldo, ldo, beta);
+          } else {
+            tile4(k0, k1, xq, g * MR * cols, w.data, q, t, tr, t, tr, pw, 0f);
+          }
         }
-        for (; r < r1; r++) {
-          tile1(k0, k1, x, xOff + r * ldx, w.data, q, t, (r - r0) * pw);
+        for (int r = r0 + quads * MR; r < r1; r++) {
+          int tr = (r - r0) * pw;
+          if (last) {
+            tile1(k0, k1, x, xOff + r * ldx, w.data, q, t, tr, out, o + (r - r0) * ldo, beta);
+          } else {
+            tile1(k0, k1, x, xOff + r * ldx, w.data, q, t, tr, t, tr, 0f);
+          }
         }
       }
-      commit(t, panelWidth, rows, valid, beta, out, outOff + r0 * ldo + j, ldo);
+      if (!direct) {
+        commit(t, pw, rows, valid, beta, out, o, ldo);
+      }
     }
   }
 
   /**
    * 4 rows × 2 vectors of output over columns [k0, k1): 8 accumulators, 2 panel loads and 4
-   * broadcasts per column. The accumulators start from and return to the partial sums in
-   * {@code t} (rows {@code panelWidth} apart from {@code o}): vectors never cross a method boundary,
-   * so C2 never has to box one. Not 6 × 2 (12 accumulators, the C kernel's tile): C2 (JDK 25)
+   * broadcasts per column, from x's row quad packed column by column at {@code x0}. The
+   * accumulators start from zero (first k block) or the partial sums in {@code t} (rows
+   * {@code panelWidth} apart from {@code o}) and end in {@code d} (rows {@code ldd} apart from
+   * {@code d0}; + beta·d unless beta is 0): vectors never cross a method boundary, so C2 never has to
+   * box one. Not 6 × 2 (12 accumulators, the C kernel's tile): C2 (JDK 25)
    * hoists the broadcasts and spills two accumulators to the stack, which halves the speed
    * (42 GFLOP/s against 88 for this tile, in L1); 5 × 2 is as slow, and the former 4 × 3 (also 12
    * accumulators) ran at 39 GFLOP/s on the LSTM B = 64 products where this tile runs at 76–83.
    * Re-measured on JDK 25 (64 × 2048 × 512 product): 6 × 2 3194 µs against 1620 µs for this tile,
    * and the same with -XX:LoopUnrollLimit=0, so it is register allocation, not unrolling.
    */
-  private void tile4(int k0, int k1, float[] x, int x0, int ldx, float[] pw, int q, float[] t, int o) {
+  private void tile4(int k0, int k1, float[] xq, int x0, float[] pw, int q, float[] t, int o, float[] d, int d0,
+      int ldd, float beta) {
     VectorSpecies<Float> sp = sp();
     int l = sp.length();
     int step = PANEL_VECTORS * l;
-    int x1 = x0 + ldx;
-    int x2 = x1 + ldx;
-    int x3 = x2 + ldx;
-    FloatVector a00 = FloatVector.fromArray(sp, t, o), a01 = FloatVector.fromArray(sp, t, o + l);
-    FloatVector a10 = FloatVector.fromArray(sp, t, o + step), a11 = FloatVector.fromArray(sp, t, o + step + l);
-    FloatVector a20 = FloatVector.fromArray(sp, t, o + 2 * step);
-    FloatVector a21 = FloatVector.fromArray(sp, t, o + 2 * step + l);
-    FloatVector a30 = FloatVector.fromArray(sp, t, o + 3 * step);
-    FloatVector a31 = FloatVector.fromArray(sp, t, o + 3 * step + l);
+    FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
+    if (k0 == 0) {
+      a00 = FloatVector.zero(sp);
+      a01 = a00;
+      a10 = a00;
+      a11 = a00;
+      a20 = a00;
+      a21 = a00;
+      a30 = a00;
+      a31 = a00;
+    } else {
+      a00 = FloatVector.fromArray(sp, t, o);
+      a01 = FloatVector.fromArray(sp, t, o + l);
+      a10 = FloatVector.fromArray(sp, t, o + step);
+      a11 = FloatVector.fromArray(sp, t, o + step + l);
+      a20 = FloatVector.fromArray(sp, t, o + 2 * step);
+      a21 = FloatVector.fromArray(sp, t, o + 2 * step + l);
+      a30 = FloatVector.fromArray(sp, t, o + 3 * step);
+      a31 = FloatVector.fromArray(sp, t, o + 3 * step + l);
+    }
     for (int c = k0; c < k1; c++) {
       int qc = q + c * step;
       FloatVector w0 = FloatVector.fromArray(sp, pw, qc);
       FloatVector w1 = FloatVector.fromArray(sp, pw, qc + l);
-      FloatVector b = FloatVector.broadcast(sp, x[x0 + c]);
+      int xc = x0 + MR * c;
+      FloatVector b = FloatVector.broadcast(sp, xq[xc]);
       a00 = w0.fma(b, a00);
       a01 = w1.fma(b, a01);
-      b = FloatVector.broadcast(sp, x[x1 + c]);
+      b = FloatVector.broadcast(sp, xq[xc + 1]);
       a10 = w0.fma(b, a10);
       a11 = w1.fma(b, a11);
-      b = FloatVector.broadcast(sp, x[x2 + c]);
+      b = FloatVector.broadcast(sp, xq[xc + 2]);
       a20 = w0.fma(b, a20);
       a21 = w1.fma(b, a21);
-      b = FloatVector.broadcast(sp, x[x3 + c]);
+      b = FloatVector.broadcast(sp, xq[xc + 3]);
       a30 = w0.fma(b, a30);
       a31 = w1.fma(b, a31);
     }
-    a00.intoArray(t, o);
-    a01.intoArray(t, o + l);
-    a10.intoArray(t, o + step);
-    a11.intoArray(t, o + step + l);
-    a20.intoArray(t, o + 2 * step);
-    a21.intoArray(t, o + 2 * step + l);
-    a30.intoArray(t, o + 3 * step);
-    a31.intoArray(t, o + 3 * step + l);
+    int d1 = d0 + ldd;
+    int d2 = d1 + ldd;
+    int d3 = d2 + ldd;
+    if (beta != 0f) {
+      // commit's arithmetic: sum + beta·out, the product rounded first.
+      FloatVector bv = FloatVector.broadcast(sp, beta);
+      a00 = a00.add(FloatVector.fromArray(sp, d, d0).mul(bv));
+      a01 = a01.add(FloatVector.fromArray(sp, d, d0 + l).mul(bv));
+      a10 = a10.add(FloatVector.fromArray(sp, d, d1).mul(bv));
+      a11 = a11.add(FloatVector.fromArray(sp, d, d1 + l).mul(bv));
+      a20 = a20.add(FloatVector.fromArray(sp, d, d2).mul(bv));
+      a21 = a21.add(FloatVector.fromArray(sp, d, d2 + l).mul(bv));
+      a30 = a30.add(FloatVector.fromArray(sp, d, d3).mul(bv));
+      a31 = a31.add(FloatVector.fromArray(sp, d, d3 + l).mul(bv));
+    }
+    a00.intoArray(d, d0);
+    a01.intoArray(d, d0 + l);
+    a10.intoArray(d, d1);
+    a11.intoArray(d, d1 + l);
+    a20.intoArray(d, d2);
+    a21.intoArray(d, d2 + l);
+    a30.intoArray(d, d3);
+    a31.intoArray(d, d3 + l);
   }
 
   /** One row × 2 vectors; the same operations per output as {@link #tile4}, so the same bits. */
-  private void tile1(int k0, int k1, float[] x, int x0, float[] pw, int q, float[] t, int o) {
+  private void tile1(int k0, int k1, float[] x, int x0, float[] pw, int q, float[] t, int o, float[] d, int d0,
+      float beta) {
     VectorSpecies<Float> sp = sp();
     int l = sp.length();
     int step = PANEL_VECTORS * l;
-    FloatVector a0 = FloatVector.fromArray(sp, t, o), a1 = FloatVector.fromArray(sp, t, o + l);
+    FloatVector a0, a1;
+    if (k0 == 0) {
+      a0 = FloatVector.zero(sp);
+      a1 = a0;
+    } else {
+      a0 = FloatVector.fromArray(sp, t, o);
+      a1 = FloatVector.fromArray(sp, t, o + l);
+    }
     for (int c = k0; c < k1; c++) {
       int qc = q + c * step;
       FloatVector b = FloatVector.broadcast(sp, x[x0 + c]);
       a0 = FloatVector.fromArray(sp, pw, qc).fma(b, a0);
       a1 = FloatVector.fromArray(sp, pw, qc + l).fma(b, a1);
     }
-    a0.intoArray(t, o);
-    a1.intoArray(t, o + l);
+    if (beta != 0f) {
+      FloatVector bv = FloatVector.broadcast(sp, beta);
+      a0 = a0.add(FloatVector.fromArray(sp, d, d0).mul(bv));
+      a1 = a1.add(FloatVector.fromArray(sp, d, d0 + l).mul(bv));
+    }
+    a0.intoArray(d, d0);
+    a1.intoArray(d, d0 + l);
   }
 
   /**
    * Batch 1: the weights are streamed once and there is no reuse, so the limits are memory
    * bandwidth and the FMA latency chain; columns c mod 4 go to separate accumulators (8 chains),
-   * added in a fixed order at the end.
+   * added in a fixed order at the end, then stored to d (+ beta·d) as {@link #tile4} does.
    */
-  private void gemvTile(int cols, float[] x, int x0, float[] pw, int q, float[] t) {
+  private void gemvTile(int cols, float[] x, int x0, float[] pw, int q, float[] d, int d0, float beta) {
     VectorSpecies<Float> sp = sp();
     int l = sp.length();
     int step = PANEL_VECTORS * l;
-    FloatVector a0 = FloatVector.zero(sp), a1 = a0, b0 = a0, b1 = a0, d0 = a0, d1 = a0, e0 = a0, e1 = a0;
+    FloatVector a0 = FloatVector.zero(sp), a1 = a0, b0 = a0, b1 = a0, e0 = a0, e1 = a0, f0 = a0, f1 = a0;
     int c = 0;
     for (; c + 3 < cols; c += 4) {
       int qc = q + c * step;
       FloatVector xa = FloatVector.broadcast(sp, x[x0 + c]);
       FloatVector xb = FloatVector.broadcast(sp, x[x0 + c + 1]);
-      FloatVector xd = FloatVector.broadcast(sp, x[x0 + c + 2]);
-      FloatVector xe = FloatVector.broadcast(sp, x[x0 + c + 3]);
+      FloatVector xe = FloatVector.broadcast(sp, x[x0 + c + 2]);
+      FloatVector xf = FloatVector.broadcast(sp, x[x0 + c + 3]);
       a0 = FloatVector.fromArray(sp, pw, qc).fma(xa, a0);
       a1 = FloatVector.fromArray(sp, pw, qc + l).fma(xa, a1);
       b0 = FloatVector.fromArray(sp, pw, qc + step).fma(xb, b0);
       b1 = FloatVector.fromArray(sp, pw, qc + step + l).fma(xb, b1);
-      d0 = FloatVector.fromArray(sp, pw, qc + 2 * step).fma(xd, d0);
-      d1 = FloatVector.fromArray(sp, pw, qc + 2 * step + l).fma(xd, d1);
-      e0 = FloatVector.fromArray(sp, pw, qc + 3 * step).fma(xe, e0);
-      e1 = FloatVector.fromArray(sp, pw, qc + 3 * step + l).fma(xe, e1);
+      e0 = FloatVector.fromArray(sp, pw, qc + 2 * step).fma(xe, e0);
+      e1 = FloatVector.fromArray(sp, pw, qc + 2 * step + l).fma(xe, e1);
+      f0 = FloatVector.fromArray(sp, pw, qc + 3 * step).fma(xf, f0);
+      f1 = FloatVector.fromArray(sp, pw, qc + 3 * step + l).fma(xf, f1);
     }
     for (; c < cols; c++) {
       int qc = q + c * step;
@@ -337,8 +432,15 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       a0 = FloatVector.fromArray(sp, pw, qc).fma(xa, a0);
       a1 = FloatVector.fromArray(sp, pw, qc + l).fma(xa, a1);
     }
-    a0.add(b0).add(d0.add(e0)).intoArray(t, 0);
-    a1.add(b1).add(d1.add(e1)).intoArray(t, l);
+    FloatVector r0 = a0.add(b0).add(e0.add(f0));
+    FloatVector r1 = a1.add(b1).add(e1.add(f1));
+    if (beta != 0f) {
+      FloatVector bv = FloatVector.broadcast(sp, beta);
+      r0 = r0.add(FloatVector.fromArray(sp, d, d0).mul(bv));
+      r1 = r1.add(FloatVector.fromArray(sp, d, d0 + l).mul(bv));
+    }
+    r0.intoArray(d, d0);
+    r1.intoArray(d, d0 + l);
   }
 
   /** out ← tile (+ beta·out) for the first {@code valid} columns of {@code rows} tile rows; out not read when beta = 0. */

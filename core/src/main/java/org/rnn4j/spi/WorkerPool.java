@@ -3,6 +3,7 @@ package org.rnn4j.spi;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,11 +11,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * A small fixed pool of daemon threads that runs one chunked job at a time, without allocating.
  *
  * <p>The caller takes the pool with {@link #tryAcquire()} (a busy pool means: run the job on your
- * own thread, results are the same), publishes a job and helps run its chunks. Chunks are claimed
- * from one atomic ticket that carries the job's generation, so a late worker can never claim a
- * chunk of a later job. Idle workers spin briefly (steps follow each other within microseconds),
- * then park. Which thread runs a chunk never changes its result: jobs split only over
- * independent outputs.
+ * own thread, results are the same), publishes a job and helps run its chunks. Each thread has a
+ * home share of the chunks, the same contiguous range for every job of the same size (the caller
+ * the first, worker i the (i+1)-th): a batch-1 step's product is split over output rows, so each
+ * thread multiplies the same slice of the recurrent weights at every step and keeps it in its own
+ * L2. A thread that runs out of home chunks takes the unstarted chunks of the others, so a late or
+ * descheduled thread delays nobody. Every claim is a compare-and-set on a word that carries the
+ * job's generation, so a late worker can never claim a chunk of a later job. Idle workers spin
+ * briefly (steps follow each other within microseconds), then park. Which thread runs a chunk
+ * never changes its result: jobs split only over independent outputs.
  *
  * <p>For backends' kernels (simd and native use it): one pool per thread count per JVM, shared by
  * every backend, so two backends in one process never run more pool threads than asked for.
@@ -31,8 +36,10 @@ public final class WorkerPool {
   private static final ConcurrentHashMap<Integer, WorkerPool> SHARED = new ConcurrentHashMap<>();
 
   private final ReentrantLock lock = new ReentrantLock();
-  /** generation (32 bits) | chunks (16 bits) | next unclaimed chunk (16 bits). */
+  /** generation (32 bits) | chunks (16 bits); a new generation starts a job. */
   private final AtomicLong ticket = new AtomicLong();
+  /** Per thread (the caller 0): generation (32 bits) | next unclaimed home chunk (16) | end of home (16). */
+  private final AtomicLongArray shares;
   private final AtomicInteger completed = new AtomicInteger();
   private final Thread[] workers;
   private volatile Job job;
@@ -42,8 +49,10 @@ public final class WorkerPool {
 
   private WorkerPool(int threads) {
     workers = new Thread[threads - 1];
+    shares = new AtomicLongArray(threads);
     for (int i = 0; i < workers.length; i++) {
-      Thread t = new Thread(this::workLoop, "rnn4j-pool-" + threads + "-worker-" + (i + 1));
+      int home = i + 1;
+      Thread t = new Thread(() -> workLoop(home), "rnn4j-pool-" + threads + "-worker-" + home);
       t.setDaemon(true);
       workers[i] = t;
       t.start();
@@ -85,11 +94,18 @@ public final class WorkerPool {
     caller = Thread.currentThread();
     completed.set(0);
     int gen = ++generation;
+    int n = shares.length();
+    for (int i = 0; i < n; i++) {
+      long start = (long) chunks * i / n;
+      long end = (long) chunks * (i + 1) / n;
+      shares.set(i, ((long) gen << 32) | (start << 16) | end);
+    }
+    // Published after the shares: a worker that sees this generation sees its share.
     ticket.set(((long) gen << 32) | ((long) chunks << 16));
     for (Thread w : workers) {
       LockSupport.unpark(w);
     }
-    help(gen);
+    help(gen, 0, chunks);
     int spins = 0;
     while (completed.get() < chunks) {
       if (++spins < SPINS) {
@@ -112,31 +128,41 @@ public final class WorkerPool {
     }
   }
 
-  /** Claims and runs chunks of generation {@code gen} until none is left. */
-  private void help(int gen) {
-    for (;;) {
-      long t = ticket.get();
-      int chunks = (int) (t >>> 16) & 0xFFFF;
-      int next = (int) t & 0xFFFF;
-      if ((int) (t >>> 32) != gen || next >= chunks) {
-        return;
-      }
-      if (!ticket.compareAndSet(t, t + 1)) {
-        continue;
-      }
-      // A successful claim means this generation is still running, so job is its job.
-      try {
-        job.run(next);
-      } catch (Throwable e) {
-        failure = e;
-      }
-      if (completed.incrementAndGet() == chunks) {
-        LockSupport.unpark(caller);
+  /** Runs this thread's home chunks of generation {@code gen}, then whatever the others have not started. */
+  private void help(int gen, int home, int chunks) {
+    int n = shares.length();
+    for (int k = 0; k < n; k++) {
+      int share = (home + k) % n;
+      int c;
+      while ((c = claim(share, gen)) >= 0) {
+        // A successful claim means this generation is still running, so job is its job.
+        try {
+          job.run(c);
+        } catch (Throwable e) {
+          failure = e;
+        }
+        if (completed.incrementAndGet() == chunks) {
+          LockSupport.unpark(caller);
+        }
       }
     }
   }
 
-  private void workLoop() {
+  /** The next unclaimed chunk of {@code share} in generation {@code gen}, or -1 when there is none. */
+  private int claim(int share, int gen) {
+    for (;;) {
+      long s = shares.get(share);
+      int next = (int) (s >>> 16) & 0xFFFF;
+      if ((int) (s >>> 32) != gen || next >= ((int) s & 0xFFFF)) {
+        return -1;
+      }
+      if (shares.compareAndSet(share, s, s + (1L << 16))) {
+        return next;
+      }
+    }
+  }
+
+  private void workLoop(int home) {
     int seen = 0;
     for (;;) {
       long t;
@@ -149,7 +175,7 @@ public final class WorkerPool {
         }
       }
       seen = (int) (t >>> 32);
-      help(seen);
+      help(seen, home, (int) (t >>> 16) & 0xFFFF);
     }
   }
 }

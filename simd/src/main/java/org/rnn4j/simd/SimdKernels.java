@@ -32,7 +32,9 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   static final int PANEL_VECTORS = 2;
   /** Rows per register tile (see {@link #tile4} for why not 6). */
   static final int MR = 4;
-  /** Rows per cache block (a multiple of MR): x rows of one block stay in L2 while panels stream past. */
+  /** Rows per register tile at 512 bits ({@link #tile8}), where 32 vector registers hold 16 accumulators. */
+  static final int WIDE_MR = 8;
+  /** Rows per cache block (a multiple of MR and WIDE_MR): x rows of one block stay in L2 while panels stream past. */
   static final int ROW_BLOCK = 96;
   /** Columns per k block: one panel slice (KC × 2 vectors, 16 KiB at 256 bits) stays in L1 across a row block. */
   static final int KC = 256;
@@ -93,7 +95,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     };
   }
 
-  /** Per-thread packed row quads of x ({@link #matmulChunk}); grows, never shrinks. */
+  /** Per-thread packed row groups of x ({@link #matmulChunk}); grows, never shrinks. */
   private final ThreadLocal<float[]> packedRows = ThreadLocal.withInitial(() -> new float[1024]);
 
   private float[] packedRows(long n) {
@@ -226,21 +228,26 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     // Partial sums of the block's rows × one panel; each k block reloads them, so every output's
     // multiply-adds run in column order from zero, exactly as in one unblocked pass.
     float[] t = scratch(Math.max(rows, MR) * pw);
-    // The row quads of x, each interleaved column by column ([c][4]), packed once per chunk: the
-    // tile's four broadcasts per column then come from one cache line of one stream instead of
-    // four rows ldx apart, which the L1 prefetcher could not keep up with once the rows
-    // outgrow L1 (m >= 64). Packing copies values; the sums are the same.
-    int quads = m == 1 ? 0 : rows / MR;
-    float[] xq = quads == 0 ? null : packedRows((long) quads * MR * cols);
-    for (int g = 0; g < quads; g++) {
-      int src = xOff + (r0 + g * MR) * ldx;
-      int dst = g * MR * cols;
-      for (int c = 0; c < cols; c++) {
-        xq[dst + MR * c] = x[src + c];
-        xq[dst + MR * c + 1] = x[src + ldx + c];
-        xq[dst + MR * c + 2] = x[src + 2 * ldx + c];
-        xq[dst + MR * c + 3] = x[src + 3 * ldx + c];
+    // x's rows in groups of 8 (512-bit vectors: 32 registers hold the 16 accumulators) and 4, each
+    // group interleaved column by column ([c][n]) at its first row × cols, packed once per chunk:
+    // the tile's broadcasts per column then come from one cache line of one stream instead of n
+    // rows ldx apart, which the L1 prefetcher could not keep up with once the rows outgrow L1
+    // (m >= 64). Leftover rows (< 4) run one at a time from x. Packing copies values; the sums are
+    // the same whichever tile computes a row.
+    int eights = m > 1 && sp().vectorBitSize() >= 512 ? rows / WIDE_MR * WIDE_MR : 0;
+    int grouped = m == 1 ? 0 : eights + (rows - eights) / MR * MR;
+    float[] xq = grouped == 0 ? null : packedRows((long) grouped * cols);
+    for (int g = 0; g < grouped; ) {
+      int n = g < eights ? WIDE_MR : MR;
+      int src = xOff + (r0 + g) * ldx;
+      int dst = g * cols;
+      for (int i = 0; i < n; i++) {
+        int si = src + i * ldx;
+        for (int c = 0; c < cols; c++) {
+          xq[dst + n * c + i] = x[si + c];
+        }
       }
+      g += n;
     }
     for (int p = p0; p < p1; p++) {
       int q = PANEL_BASE + p * cols * pw;
@@ -267,15 +274,23 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       for (int k0 = 0; k0 < cols; k0 += KC) {
         int k1 = Math.min(cols, k0 + KC);
         boolean last = direct && k1 == cols;
-        for (int g = 0; g < quads; g++) {
-          int tr = g * MR * pw;
+        for (int g = 0; g < eights; g += WIDE_MR) {
+          int tr = g * pw;
           if (last) {
-            tile4(k0, k1, xq, g * MR * cols, w.data, q, t, tr, out, o + g * MR * ldo, ldo, beta);
+            tile8(k0, k1, xq, g * cols, w.data, q, t, tr, out, o + g * ldo, ldo, beta);
           } else {
-            tile4(k0, k1, xq, g * MR * cols, w.data, q, t, tr, t, tr, pw, 0f);
+            tile8(k0, k1, xq, g * cols, w.data, q, t, tr, t, tr, pw, 0f);
           }
         }
-        for (int r = r0 + quads * MR; r < r1; r++) {
+        for (int g = eights; g < grouped; g += MR) {
+          int tr = g * pw;
+          if (last) {
+            tile4(k0, k1, xq, g * cols, w.data, q, t, tr, out, o + g * ldo, ldo, beta);
+          } else {
+            tile4(k0, k1, xq, g * cols, w.data, q, t, tr, t, tr, pw, 0f);
+          }
+        }
+        for (int r = r0 + grouped; r < r1; r++) {
           int tr = (r - r0) * pw;
           if (last) {
             tile1(k0, k1, x, xOff + r * ldx, w.data, q, t, tr, out, o + (r - r0) * ldo, beta);
@@ -369,6 +384,120 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     a21.intoArray(d, d2 + l);
     a30.intoArray(d, d3);
     a31.intoArray(d, d3 + l);
+  }
+
+  /**
+   * 8 rows × 2 vectors, for 512-bit vectors (AVX-512 has 32 registers: 16 accumulators, 2 panel
+   * vectors and a broadcast fit); otherwise as {@link #tile4}, whose sums it computes row for row.
+   * On 256-bit AVX2 (16 registers) C2 spills such a tile, so it is not used there.
+   */
+  private void tile8(int k0, int k1, float[] xq, int x0, float[] pw, int q, float[] t, int o, float[] d, int d0,
+      int ldd, float beta) {
+    VectorSpecies<Float> sp = sp();
+    int l = sp.length();
+    int step = PANEL_VECTORS * l;
+    FloatVector a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51, a60, a61, a70, a71;
+    if (k0 == 0) {
+      a00 = FloatVector.zero(sp);
+      a01 = a00;
+      a10 = a00;
+      a11 = a00;
+      a20 = a00;
+      a21 = a00;
+      a30 = a00;
+      a31 = a00;
+      a40 = a00;
+      a41 = a00;
+      a50 = a00;
+      a51 = a00;
+      a60 = a00;
+      a61 = a00;
+      a70 = a00;
+      a71 = a00;
+    } else {
+      a00 = FloatVector.fromArray(sp, t, o);
+      a01 = FloatVector.fromArray(sp, t, o + l);
+      a10 = FloatVector.fromArray(sp, t, o + step);
+      a11 = FloatVector.fromArray(sp, t, o + step + l);
+      a20 = FloatVector.fromArray(sp, t, o + 2 * step);
+      a21 = FloatVector.fromArray(sp, t, o + 2 * step + l);
+      a30 = FloatVector.fromArray(sp, t, o + 3 * step);
+      a31 = FloatVector.fromArray(sp, t, o + 3 * step + l);
+      a40 = FloatVector.fromArray(sp, t, o + 4 * step);
+      a41 = FloatVector.fromArray(sp, t, o + 4 * step + l);
+      a50 = FloatVector.fromArray(sp, t, o + 5 * step);
+      a51 = FloatVector.fromArray(sp, t, o + 5 * step + l);
+      a60 = FloatVector.fromArray(sp, t, o + 6 * step);
+      a61 = FloatVector.fromArray(sp, t, o + 6 * step + l);
+      a70 = FloatVector.fromArray(sp, t, o + 7 * step);
+      a71 = FloatVector.fromArray(sp, t, o + 7 * step + l);
+    }
+    for (int c = k0; c < k1; c++) {
+      int qc = q + c * step;
+      FloatVector w0 = FloatVector.fromArray(sp, pw, qc);
+      FloatVector w1 = FloatVector.fromArray(sp, pw, qc + l);
+      int xc = x0 + WIDE_MR * c;
+      FloatVector b;
+      b = FloatVector.broadcast(sp, xq[xc + 0]);
+      a00 = w0.fma(b, a00);
+      a01 = w1.fma(b, a01);
+      b = FloatVector.broadcast(sp, xq[xc + 1]);
+      a10 = w0.fma(b, a10);
+      a11 = w1.fma(b, a11);
+      b = FloatVector.broadcast(sp, xq[xc + 2]);
+      a20 = w0.fma(b, a20);
+      a21 = w1.fma(b, a21);
+      b = FloatVector.broadcast(sp, xq[xc + 3]);
+      a30 = w0.fma(b, a30);
+      a31 = w1.fma(b, a31);
+      b = FloatVector.broadcast(sp, xq[xc + 4]);
+      a40 = w0.fma(b, a40);
+      a41 = w1.fma(b, a41);
+      b = FloatVector.broadcast(sp, xq[xc + 5]);
+      a50 = w0.fma(b, a50);
+      a51 = w1.fma(b, a51);
+      b = FloatVector.broadcast(sp, xq[xc + 6]);
+      a60 = w0.fma(b, a60);
+      a61 = w1.fma(b, a61);
+      b = FloatVector.broadcast(sp, xq[xc + 7]);
+      a70 = w0.fma(b, a70);
+      a71 = w1.fma(b, a71);
+    }
+    if (beta != 0f) {
+      FloatVector bv = FloatVector.broadcast(sp, beta);
+      a00 = a00.add(FloatVector.fromArray(sp, d, d0).mul(bv));
+      a01 = a01.add(FloatVector.fromArray(sp, d, d0 + l).mul(bv));
+      a10 = a10.add(FloatVector.fromArray(sp, d, d0 + ldd).mul(bv));
+      a11 = a11.add(FloatVector.fromArray(sp, d, d0 + ldd + l).mul(bv));
+      a20 = a20.add(FloatVector.fromArray(sp, d, d0 + 2 * ldd).mul(bv));
+      a21 = a21.add(FloatVector.fromArray(sp, d, d0 + 2 * ldd + l).mul(bv));
+      a30 = a30.add(FloatVector.fromArray(sp, d, d0 + 3 * ldd).mul(bv));
+      a31 = a31.add(FloatVector.fromArray(sp, d, d0 + 3 * ldd + l).mul(bv));
+      a40 = a40.add(FloatVector.fromArray(sp, d, d0 + 4 * ldd).mul(bv));
+      a41 = a41.add(FloatVector.fromArray(sp, d, d0 + 4 * ldd + l).mul(bv));
+      a50 = a50.add(FloatVector.fromArray(sp, d, d0 + 5 * ldd).mul(bv));
+      a51 = a51.add(FloatVector.fromArray(sp, d, d0 + 5 * ldd + l).mul(bv));
+      a60 = a60.add(FloatVector.fromArray(sp, d, d0 + 6 * ldd).mul(bv));
+      a61 = a61.add(FloatVector.fromArray(sp, d, d0 + 6 * ldd + l).mul(bv));
+      a70 = a70.add(FloatVector.fromArray(sp, d, d0 + 7 * ldd).mul(bv));
+      a71 = a71.add(FloatVector.fromArray(sp, d, d0 + 7 * ldd + l).mul(bv));
+    }
+    a00.intoArray(d, d0);
+    a01.intoArray(d, d0 + l);
+    a10.intoArray(d, d0 + ldd);
+    a11.intoArray(d, d0 + ldd + l);
+    a20.intoArray(d, d0 + 2 * ldd);
+    a21.intoArray(d, d0 + 2 * ldd + l);
+    a30.intoArray(d, d0 + 3 * ldd);
+    a31.intoArray(d, d0 + 3 * ldd + l);
+    a40.intoArray(d, d0 + 4 * ldd);
+    a41.intoArray(d, d0 + 4 * ldd + l);
+    a50.intoArray(d, d0 + 5 * ldd);
+    a51.intoArray(d, d0 + 5 * ldd + l);
+    a60.intoArray(d, d0 + 6 * ldd);
+    a61.intoArray(d, d0 + 6 * ldd + l);
+    a70.intoArray(d, d0 + 7 * ldd);
+    a71.intoArray(d, d0 + 7 * ldd + l);
   }
 
   /** One row × 2 vectors; the same operations per output as {@link #tile4}, so the same bits. */

@@ -1542,10 +1542,11 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       super.rnnCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
       return;
     }
+    // Row by row, so the activation reads the sums while they are still in L1.
     for (int r = 0; r < rows; r++) {
       addThree(hidden, xg, xgOff + r * hidden, hg, hgOff + r * hidden, bias, 0, h, hOff + r * hidden);
+      activate(fns.candidate().kind(), h, hOff + r * hidden, hidden, fns.clip());
     }
-    activate(fns.candidate().kind(), h, hOff, rows * hidden, fns.clip());
   }
 
   // ---------------------------------------------------------------- elementwise

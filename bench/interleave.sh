@@ -10,14 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -eq 5 ]] || { sed -n '2,7p' "$0" >&2; exit 2; }
 ROUNDS=$1 THREADS=$2 CONFIGS=$3 IMPLS=$4 OUT=$5
-J=""
-for c in "${JAVA_HOME:-}/bin/java" /usr/lib/jvm/temurin-25*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java java; do
-  if [[ -x "$c" ]] || command -v "$c" >/dev/null 2>&1; then
-    v=$("$c" -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = //p')
-    if [[ -n "$v" && "$v" -ge 21 ]]; then J="$c"; break; fi
-  fi
-done
-[[ -n "$J" ]] || { echo "interleave: no JDK >= 21 found" >&2; exit 1; }
+source bench/find-java.sh
 mkdir -p "$OUT"
 for ((r = 1; r <= ROUNDS; r++)); do
   for cfg in ${CONFIGS//,/ }; do

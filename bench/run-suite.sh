@@ -11,14 +11,7 @@ if [[ "${1:-}" == "--short" ]]; then
   SHORT=(-f 1 -wi 3 -w 2 -i 3 -r 2)
   TITLE="Whole matrix, short iterations (-wi 3 -w 2 -i 3 -r 2), $(date +%F)"
 fi
-J=""
-for c in "${JAVA_HOME:-}/bin/java" /usr/lib/jvm/temurin-25*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java java; do
-  if [[ -x "$c" ]] || command -v "$c" >/dev/null 2>&1; then
-    v=$("$c" -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = //p')
-    if [[ -n "$v" && "$v" -ge 21 ]]; then J="$c"; break; fi
-  fi
-done
-[[ -n "$J" ]] || { echo "run-suite: no JDK >= 21 found" >&2; exit 1; }
+source bench/find-java.sh
 B=bench/target/rnn4j-benchmarks.jar
 mvn -q -pl bench -am package -DskipTests
 R=bench/results; mkdir -p "$R"

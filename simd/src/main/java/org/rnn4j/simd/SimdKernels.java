@@ -65,11 +65,19 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   // (Math.fma where the vector code fuses); activate's tail runs the vector code on a padded copy.
   /** bf16-weight products (precision bf16), same width and pool. */
   private final SimdBf16 bf16;
+  /** The products' pool (null on one thread), also used by the LSTM cell on many rows. */
+  private final WorkerPool pool;
+  /** Fewest cell elements (rows × hidden) worth splitting over the pool (~50 µs of work at 8192). */
+  private final long cellParallelMin;
+  /** The LSTM cell's arguments while it holds the pool. */
+  private final LstmRows lstmRows = new LstmRows();
 
   SimdKernels(int threads, long parallelMin) {
     this.lanes = sp().length();
     this.panelWidth = PANEL_VECTORS * lanes;
     WorkerPool pool = threads > 1 ? WorkerPool.shared(threads) : null;
+    this.pool = pool;
+    this.cellParallelMin = parallelMin >> 5;
     this.product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
       @Override
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
@@ -951,6 +959,66 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       super.lstmCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
       return;
     }
+    // Rows are independent, so a batch's rows split over the pool (the products already do) give
+    // the same bits as one thread; otherwise the cell would be the serial part of a 2-thread step.
+    if (pool != null && rows > 1 && (long) rows * hidden >= cellParallelMin && pool.tryAcquire()) {
+      try {
+        lstmRows.set(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+        pool.run(lstmRows, Math.min(rows, pool.threads()));
+      } finally {
+        lstmRows.set(0, 0, null, 0, null, 0, null, null, null, null, 0, null, 0);
+        pool.release();
+      }
+      return;
+    }
+    lstmCellRows(0, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+  }
+
+  /** One LSTM cell call, split into contiguous runs of rows (one per thread). */
+  private final class LstmRows implements WorkerPool.Job {
+    private int rows;
+    private int hidden;
+    private float[] xg;
+    private int xgOff;
+    private float[] hg;
+    private int hgOff;
+    private float[] bias;
+    private float[] peep;
+    private CellFunctions fns;
+    private float[] c;
+    private int cOff;
+    private float[] h;
+    private int hOff;
+
+    void set(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias, float[] peep,
+        CellFunctions fns, float[] c, int cOff, float[] h, int hOff) {
+      this.rows = rows;
+      this.hidden = hidden;
+      this.xg = xg;
+      this.xgOff = xgOff;
+      this.hg = hg;
+      this.hgOff = hgOff;
+      this.bias = bias;
+      this.peep = peep;
+      this.fns = fns;
+      this.c = c;
+      this.cOff = cOff;
+      this.h = h;
+      this.hOff = hOff;
+    }
+
+    @Override
+    public void run(int chunk) {
+      int chunks = Math.min(rows, pool.threads());
+      int r0 = (int) ((long) rows * chunk / chunks);
+      int r1 = (int) ((long) rows * (chunk + 1) / chunks);
+      lstmCellRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+    }
+  }
+
+  /** Rows [r0, r1) of {@link #lstmCellK}. */
+  private void lstmCellRows(int r0, int r1, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
+      float[] peep, CellFunctions fns, float[] c, int cOff, float[] h, int hOff) {
     int hd = hidden;
     float clip = fns.clip();
     boolean coupled = fns.inputForget();
@@ -961,7 +1029,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     int t0 = 4 * hd;
     int tx = t0, th = t0 + 4 * l, tb = t0 + 8 * l, tp = t0 + 12 * l, tc = t0 + 15 * l, tOut = t0 + 16 * l;
     int tg = t0 + 17 * l;
-    for (int r = 0; r < rows; r++) {
+    for (int r = r0; r < r1; r++) {
       int cr = cOff + r * hd;
       int gr = r * 4 * hd;
       int hr = hOff + r * hd;

@@ -1,5 +1,6 @@
 package org.rnn4j.simd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -248,7 +249,7 @@ abstract class KernelConformance {
   @Test
   void lstmCell() {
     for (int hidden : new int[] {1, 3, 17, 65, 257}) {
-      for (int rows : new int[] {0, 1, 3}) {
+      for (int rows : new int[] {0, 1, 3, 7}) {
         for (CellFunctions fns : lstmVariants()) {
           for (boolean peep : new boolean[] {false, true}) {
             int g = 4 * hidden;
@@ -260,11 +261,17 @@ abstract class KernelConformance {
             float[] h = random(4 + rows * hidden);
             float[] c1 = c.clone();
             float[] h1 = h.clone();
+            float[] c2 = c.clone();
+            float[] h2 = h.clone();
             ref.lstmCell(rows, hidden, xg, 2, hg, 1, bias, pw, fns, c, 3, h, 4);
             simd.lstmCell(rows, hidden, xg, 2, hg, 1, bias, pw, fns, c1, 3, h1, 4);
             String what = "lstm H" + hidden + " rows" + rows + " " + fns + " peep=" + peep;
             assertNear(what + " c", c, c1, ones(c.length));
             assertNear(what + " h", h, h1, ones(h.length));
+            // Rows split over the pool: the same bits as one thread.
+            simdPooled.lstmCell(rows, hidden, xg, 2, hg, 1, bias, pw, fns, c2, 3, h2, 4);
+            assertArrayEquals(c1, c2, what + " c, 2 threads");
+            assertArrayEquals(h1, h2, what + " h, 2 threads");
           }
         }
       }

@@ -65,12 +65,12 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   // (Math.fma where the vector code fuses); activate's tail runs the vector code on a padded copy.
   /** bf16-weight products (precision bf16), same width and pool. */
   private final SimdBf16 bf16;
-  /** The products' pool (null on one thread), also used by the LSTM cell on many rows. */
+  /** The products' pool (null on one thread), also used by the LSTM and GRU cells on many rows. */
   private final WorkerPool pool;
   /** Fewest cell elements (rows × hidden) worth splitting over the pool (~50 µs of work at 8192). */
   private final long cellParallelMin;
-  /** The LSTM cell's arguments while it holds the pool. */
-  private final LstmRows lstmRows = new LstmRows();
+  /** A cell call's arguments while it holds the pool. */
+  private final CellRows cellRows = new CellRows();
 
   SimdKernels(int threads, long parallelMin) {
     this.lanes = sp().length();
@@ -959,23 +959,36 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       super.lstmCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
       return;
     }
-    // Rows are independent, so a batch's rows split over the pool (the products already do) give
-    // the same bits as one thread; otherwise the cell would be the serial part of a 2-thread step.
-    if (pool != null && rows > 1 && (long) rows * hidden >= cellParallelMin && pool.tryAcquire()) {
-      try {
-        lstmRows.set(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
-        pool.run(lstmRows, Math.min(rows, pool.threads()));
-      } finally {
-        lstmRows.set(0, 0, null, 0, null, 0, null, null, null, null, 0, null, 0);
-        pool.release();
-      }
+    if (poolForRows(rows, hidden)) {
+      cellRows.set(false, false, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+      runRowsAndRelease(rows);
       return;
     }
     lstmCellRows(0, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
   }
 
-  /** One LSTM cell call, split into contiguous runs of rows (one per thread). */
-  private final class LstmRows implements WorkerPool.Job {
+  /**
+   * Whether a cell call on {@code rows} rows takes the pool (then the caller must {@link
+   * #runRowsAndRelease}): rows are independent, so splitting them gives the same bits as one
+   * thread, and the cell is then no longer the serial part of a multi-threaded batched step.
+   */
+  private boolean poolForRows(int rows, int hidden) {
+    return pool != null && rows > 1 && (long) rows * hidden >= cellParallelMin && pool.tryAcquire();
+  }
+
+  private void runRowsAndRelease(int rows) {
+    try {
+      pool.run(cellRows, Math.min(rows, pool.threads()));
+    } finally {
+      cellRows.set(false, false, 0, 0, null, 0, null, 0, null, null, null, null, 0, null, 0);
+      pool.release();
+    }
+  }
+
+  /** One LSTM or GRU cell call, split into contiguous runs of rows (one per thread). */
+  private final class CellRows implements WorkerPool.Job {
+    private boolean gru;
+    private boolean resetAfter;
     private int rows;
     private int hidden;
     private float[] xg;
@@ -990,8 +1003,10 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     private float[] h;
     private int hOff;
 
-    void set(int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias, float[] peep,
-        CellFunctions fns, float[] c, int cOff, float[] h, int hOff) {
+    void set(boolean gru, boolean resetAfter, int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+        float[] bias, float[] peep, CellFunctions fns, float[] c, int cOff, float[] h, int hOff) {
+      this.gru = gru;
+      this.resetAfter = resetAfter;
       this.rows = rows;
       this.hidden = hidden;
       this.xg = xg;
@@ -1012,7 +1027,11 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       int chunks = Math.min(rows, pool.threads());
       int r0 = (int) ((long) rows * chunk / chunks);
       int r1 = (int) ((long) rows * (chunk + 1) / chunks);
-      lstmCellRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+      if (gru) {
+        gruCellRows(r0, r1, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
+      } else {
+        lstmCellRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+      }
     }
   }
 
@@ -1368,6 +1387,17 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       super.gruCellK(rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
       return;
     }
+    if (poolForRows(rows, hidden)) {
+      cellRows.set(true, resetAfter, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns, null, 0, h, hOff);
+      runRowsAndRelease(rows);
+      return;
+    }
+    gruCellRows(0, rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
+  }
+
+  /** Rows [r0, r1) of {@link #gruCellK}. */
+  private void gruCellRows(int r0, int r1, int hidden, boolean resetAfter, float[] xg, int xgOff, float[] hg,
+      int hgOff, float[] bias, CellFunctions fns, float[] h, int hOff) {
     int hd = hidden;
     float clip = fns.clip();
     int full = sp().loopBound(hd);
@@ -1376,7 +1406,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     float[] s = scratch(2 * hd + 13 * l); // z and the candidate's pre-activation of a row, then the tail's copies
     int t0 = 2 * hd;
     int tx = t0, th = t0 + 3 * l, tb = t0 + 6 * l, tst = t0 + 10 * l, tg = t0 + 11 * l;
-    for (int r = 0; r < rows; r++) {
+    for (int r = r0; r < r1; r++) {
       int gr = r * 3 * hd;
       int hr = hOff + r * hd;
       gruGates(full, hd, resetAfter, xg, xgOff + gr, hg, hgOff + gr, bias, 0, clip, s, 0);

@@ -285,7 +285,7 @@ abstract class KernelConformance {
         new CellFunctions(Activation.of(Activation.Kind.HARD_SIGMOID), Activation.of(Activation.Kind.AFFINE, 0.5f,
             0.25f), Activation.TANH, Float.POSITIVE_INFINITY, false));
     for (int hidden : new int[] {1, 3, 17, 65, 257}) {
-      for (int rows : new int[] {1, 3}) {
+      for (int rows : new int[] {1, 3, 7}) {
         for (CellFunctions fns : variants) {
           int g = 3 * hidden;
           float[] xg = scaled(random(1 + rows * g), 3f);
@@ -296,9 +296,13 @@ abstract class KernelConformance {
           for (boolean after : new boolean[] {false, true}) {
             float[] h0 = h.clone();
             float[] h1 = h.clone();
+            float[] h2 = h.clone();
             ref.gruCell(rows, hidden, after, xg, 1, hg, 2, bias, fns, h0, 5);
             simd.gruCell(rows, hidden, after, xg, 1, hg, 2, bias, fns, h1, 5);
             assertNear(what + " resetAfter=" + after, h0, h1, ones(h.length));
+            // Rows split over the pool: the same bits as one thread.
+            simdPooled.gruCell(rows, hidden, after, xg, 1, hg, 2, bias, fns, h2, 5);
+            assertArrayEquals(h1, h2, what + " resetAfter=" + after + ", 2 threads");
           }
           float[] rh0 = random(3 + rows * hidden);
           float[] rh1 = rh0.clone();

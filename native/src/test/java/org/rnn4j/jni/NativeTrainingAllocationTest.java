@@ -12,8 +12,8 @@ class NativeTrainingAllocationTest extends TrainingAllocationSuite {
 
   /**
    * 20 steps left the data-parallel case flaky (856 bytes over 10 steps in about one run in five,
-   * on session 3's code as well): the Java side of training (trainer, shard pool) was still being
-   * compiled. With 60, 7 of 7 runs of both surefire executions read 0.
+   * on session 3's code as well; not diagnosed, presumably JIT work still pending as the suite's
+   * retry loop expects). With 60, 7 of 7 runs of both surefire executions read 0.
    */
   @Override
   protected int warmupSteps() {

@@ -72,9 +72,13 @@ public final class WorkerPool {
     return workers.length + 1;
   }
 
-  /** Takes the pool for one job; false when another thread is using it. */
+  /**
+   * Takes the pool for one job; false when another thread is using it, and also when this thread
+   * already holds it (a chunk running on the caller's thread must not start a nested job, which
+   * would overwrite the running one's state).
+   */
   public boolean tryAcquire() {
-    return lock.tryLock();
+    return !lock.isHeldByCurrentThread() && lock.tryLock();
   }
 
   public void release() {
@@ -95,9 +99,11 @@ public final class WorkerPool {
     completed.set(0);
     int gen = ++generation;
     int n = shares.length();
+    // Rounded up, so the caller's share is never empty (with fewer chunks than threads the last
+    // workers' are).
     for (int i = 0; i < n; i++) {
-      long start = (long) chunks * i / n;
-      long end = (long) chunks * (i + 1) / n;
+      long start = ((long) chunks * i + n - 1) / n;
+      long end = ((long) chunks * (i + 1) + n - 1) / n;
       shares.set(i, ((long) gen << 32) | (start << 16) | end);
     }
     // Published after the shares: a worker that sees this generation sees its share.

@@ -1,6 +1,7 @@
 package org.rnn4j.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,11 +40,7 @@ class WorkerPoolTest {
     Thread[] ranBy = new Thread[6];
     runOnPool(c -> {
       ranBy[c] = Thread.currentThread();
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      sleep(20);
     }, 6);
     assertSame(Thread.currentThread(), ranBy[0]);
   }
@@ -60,6 +57,28 @@ class WorkerPoolTest {
     runOnPool(runs::incrementAndGet, 9);
     for (int c = 0; c < 9; c++) {
       assertEquals(1, runs.get(c));
+    }
+  }
+
+  @Test
+  void aChunkOnTheCallersThreadCannotTakeThePoolAgain() {
+    Thread caller = Thread.currentThread();
+    boolean[] nested = {true};
+    runOnPool(c -> {
+      if (c == 0) {
+        assertSame(caller, Thread.currentThread());
+        nested[0] = POOL.tryAcquire();
+      }
+      sleep(20);
+    }, 3);
+    assertFalse(nested[0], "a nested job would overwrite the running one");
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -274,11 +274,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
         }
         continue;
       }
-      if (cols == 0) {
-        java.util.Arrays.fill(t, 0, rows * pw, 0f);
-        commit(t, pw, rows, valid, beta, out, o, ldo);
-        continue;
-      }
+      // cols >= 1 (pack refuses 0), so every panel's last k block runs and writes its outputs.
       for (int k0 = 0; k0 < cols; k0 += KC) {
         int k1 = Math.min(cols, k0 + KC);
         boolean last = direct && k1 == cols;

@@ -36,8 +36,18 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   static final int WIDE_MR = 8;
   /** Rows per cache block (a multiple of MR and WIDE_MR): x rows of one block stay in L2 while panels stream past. */
   static final int ROW_BLOCK = 96;
-  /** Columns per k block: one panel slice (KC × 2 vectors, 16 KiB at 256 bits) stays in L1 across a row block. */
-  static final int KC = 256;
+  /**
+   * Columns per k block. Each k block is one tile call per row group, which reloads and stores its
+   * partial sums and costs a call's setup; with 4 or 8 rows per tile the panel slice is read once
+   * per 4 or 8 multiply-adds, which L2 sustains, so longer blocks win over keeping the slice in L1
+   * (the former 256: 16 KiB at 256 bits). Measured on the EPYC (throwaway harness, not JMH: min of
+   * 3–5 rounds, 1 thread, settings alternating JVM by JVM, 3–4 rounds each, 14:40–14:50 session 5):
+   * 2048 × 512 m = 16 88.7–90.3 → 90.3–94.3 GFLOP/s (one noisy round 74.9 against 90.0); 4096 ×
+   * 1024 m = 800 75.9–80.0 → 81.3–82.3, m = 64 71.0–79.1 → 78.4–81.5, m = 16 48.5–57.2 → 55.0–63.4.
+   * A row block's x (96 rows × 1024 columns, 384 KiB) and the slice (64 KiB at 256 bits) fit a
+   * 512 KiB L2.
+   */
+  static final int KC = 1024;
   /**
    * Floats of padding before the first panel. A packed W of a real model is large enough to be a
    * G1 humongous object, which starts on a region boundary, so its data starts 16 bytes past a

@@ -157,7 +157,7 @@ abstract class KernelConformance {
   @Test
   void matmulPackedWithOffsets() {
     int[][] shapes = {{1, 1, 1}, {1, 65, 1021}, {1, 257, 3}, {2, 17, 17}, {3, 3, 65}, {4, 24, 8}, {5, 65, 17},
-        {17, 1, 3}, {65, 257, 65}, {130, 17, 257}, {67, 1021, 3}, {7, 40, 513}, {97, 33, 600}};
+        {17, 1, 3}, {65, 257, 65}, {130, 17, 257}, {67, 1021, 3}, {7, 40, 513}, {97, 33, 600}, {6, 19, 2100}};
     for (int[] s : shapes) {
       for (float beta : new float[] {0f, 0.75f}) {
         matmulCase(simd, s[0], s[1], s[2], beta);
@@ -201,7 +201,7 @@ abstract class KernelConformance {
    */
   @Test
   void matmulPackedSumsEachOutputAsOneFmaChainInColumnOrder() {
-    int[][] shapes = {{2, 17, 17}, {7, 40, 513}, {97, 33, 600}, {130, 70, 257}};
+    int[][] shapes = {{2, 17, 17}, {7, 40, 513}, {97, 33, 600}, {130, 70, 257}, {9, 19, 2100}};
     for (int[] s : shapes) {
       int m = s[0];
       int rows = s[1];

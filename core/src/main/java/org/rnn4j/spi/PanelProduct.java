@@ -30,6 +30,8 @@ public abstract class PanelProduct<W> implements WorkerPool.Job {
   private int panels;
   private int groups;
   private int rowsPerBlock;
+  /** Pooled calls so far; the running one's number is passed to its chunks. */
+  private long calls;
 
   /**
    * @param pool the pool, or null to run single-threaded
@@ -62,6 +64,7 @@ public abstract class PanelProduct<W> implements WorkerPool.Job {
       if (chunks > 1 && pool.tryAcquire()) {
         try {
           set(w, panels, m, x, xOff, ldx, beta, out, outOff, ldo, g, perBlock);
+          calls++;
           pool.run(this, chunks);
         } finally {
           set(null, 0, 0, null, 0, 0, 0f, null, 0, 0, 1, 1);
@@ -71,7 +74,7 @@ public abstract class PanelProduct<W> implements WorkerPool.Job {
       }
     }
     for (int r0 = 0; r0 < m; r0 += perBlock) {
-      chunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, Math.min(m, r0 + perBlock), 0, panels);
+      chunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, Math.min(m, r0 + perBlock), 0, panels, 0L);
     }
   }
 
@@ -100,14 +103,17 @@ public abstract class PanelProduct<W> implements WorkerPool.Job {
     int p0 = (int) ((long) panels * g / groups);
     int p1 = (int) ((long) panels * (g + 1) / groups);
     if (r1 > r0 && p1 > p0) {
-      chunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
+      chunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1, calls);
     }
   }
 
   /**
    * Rows [r0, r1) of out for the output rows of panels [p0, p1); m is the whole product's row
-   * count (a backend may treat m = 1 as its GEMV case).
+   * count (a backend may treat m = 1 as its GEMV case). {@code call} numbers this instance's
+   * pooled calls from 1 and is 0 for a call that runs on the caller alone: chunks of one pooled
+   * call with the same rows on the same thread may reuse what they derived from those rows of x
+   * (x does not change during a call), while a 0 promises nothing.
    */
   protected abstract void chunk(W w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
-      int ldo, int r0, int r1, int p0, int p1);
+      int ldo, int r0, int r1, int p0, int p1, long call);
 }

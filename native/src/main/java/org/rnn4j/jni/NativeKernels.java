@@ -59,7 +59,7 @@ public final class NativeKernels extends Kernels {
     this.product = new PanelProduct<>(threads > 1 ? WorkerPool.shared(threads) : null, parallelMin, ROW_BLOCK) {
       @Override
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
-          int ldo, int r0, int r1, int p0, int p1) {
+          int ldo, int r0, int r1, int p0, int p1, long call) {
         matmulChunk(w, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
       }
     };

@@ -47,7 +47,7 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     this.product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
       @Override
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
-          int ldo, int r0, int r1, int p0, int p1) {
+          int ldo, int r0, int r1, int p0, int p1, long call) {
         SimdBf16.this.chunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
       }
     };

@@ -91,8 +91,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     this.product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
       @Override
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
-          int ldo, int r0, int r1, int p0, int p1) {
-        matmulChunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
+          int ldo, int r0, int r1, int p0, int p1, long call) {
+        matmulChunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1, call);
       }
     };
     this.bf16 = SimdBf16.create(sp().vectorBitSize(), pool, parallelMin);
@@ -113,17 +113,21 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     };
   }
 
-  /** Per-thread packed row groups of x ({@link #matmulChunk}); grows, never shrinks. */
-  private final ThreadLocal<float[]> packedRows = ThreadLocal.withInitial(() -> new float[1024]);
-
-  private float[] packedRows(long n) {
-    float[] s = packedRows.get();
-    if (s.length < n) {
-      s = new float[(int) Math.max(n, 2L * s.length)];
-      packedRows.set(s);
-    }
-    return s;
+  /**
+   * A thread's packed row groups of x ({@link #matmulChunk}) and which rows of which pooled call
+   * they hold: a batched step's product splits its one row block into several panel groups, and a
+   * thread running more than one of them packs the rows once (at 2 threads and 16–64 rows that
+   * was 4 packings per thread per step). The buffer grows, never shrinks.
+   */
+  private static final class PackedRows {
+    float[] data = new float[1024];
+    /** The pooled call whose rows [r0, r1) data holds; 0 when it holds nothing reusable. */
+    long call;
+    int r0;
+    int r1;
   }
+
+  private final ThreadLocal<PackedRows> packedRows = ThreadLocal.withInitial(PackedRows::new);
 
   private float[] scratch(int n) {
     float[] s = scratch.get();
@@ -239,7 +243,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   /** Rows [r0, r1) of the product times the output rows of panels [p0, p1). */
   private void matmulChunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
-      int ldo, int r0, int r1, int p0, int p1) {
+      int ldo, int r0, int r1, int p0, int p1, long call) {
     int cols = w.cols();
     int pw = panelWidth;
     int rows = r1 - r0;
@@ -251,21 +255,24 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     // the tile's broadcasts per column then come from one cache line of one stream instead of n
     // rows ldx apart, which the L1 prefetcher could not keep up with once the rows outgrow L1
     // (m >= 64). Leftover rows (< 4) run one at a time from x. Packing copies values; the sums are
-    // the same whichever tile computes a row.
+    // the same whichever tile computes a row. A thread's later chunks of the same pooled call and
+    // rows reuse its packing (PackedRows).
     int eights = m > 1 && sp().vectorBitSize() >= 512 ? rows / WIDE_MR * WIDE_MR : 0;
     int grouped = m == 1 ? 0 : eights + (rows - eights) / MR * MR;
-    float[] xq = grouped == 0 ? null : packedRows((long) grouped * cols);
-    for (int g = 0; g < grouped; ) {
-      int n = g < eights ? WIDE_MR : MR;
-      int src = xOff + (r0 + g) * ldx;
-      int dst = g * cols;
-      for (int i = 0; i < n; i++) {
-        int si = src + i * ldx;
-        for (int c = 0; c < cols; c++) {
-          xq[dst + n * c + i] = x[si + c];
+    float[] xq = null;
+    if (grouped > 0) {
+      PackedRows pr = packedRows.get();
+      if (call == 0 || pr.call != call || pr.r0 != r0 || pr.r1 != r1) {
+        pr.call = 0;
+        if (pr.data.length < (long) grouped * cols) {
+          pr.data = new float[(int) Math.max((long) grouped * cols, 2L * pr.data.length)];
         }
+        packRows(x, xOff + r0 * ldx, ldx, cols, eights, grouped, pr.data);
+        pr.call = call;
+        pr.r0 = r0;
+        pr.r1 = r1;
       }
-      g += n;
+      xq = pr.data;
     }
     for (int p = p0; p < p1; p++) {
       int q = PANEL_BASE + p * cols * pw;
@@ -316,6 +323,25 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       if (!direct) {
         commit(t, pw, rows, valid, beta, out, o, ldo);
       }
+    }
+  }
+
+  /**
+   * Rows of x from {@code src} (ldx apart) into {@code xq}: groups of 8 rows for the first
+   * {@code eights}, then of 4, up to {@code grouped}; each group interleaved column by column
+   * ({@code [c][n]}) at its first row × cols.
+   */
+  private static void packRows(float[] x, int src, int ldx, int cols, int eights, int grouped, float[] xq) {
+    for (int g = 0; g < grouped; ) {
+      int n = g < eights ? WIDE_MR : MR;
+      int dst = g * cols;
+      for (int i = 0; i < n; i++) {
+        int si = src + (g + i) * ldx;
+        for (int c = 0; c < cols; c++) {
+          xq[dst + n * c + i] = x[si + c];
+        }
+      }
+      g += n;
     }
   }
 

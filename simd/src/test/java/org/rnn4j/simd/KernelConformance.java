@@ -225,6 +225,31 @@ abstract class KernelConformance {
     }
   }
 
+  /**
+   * A thread packs x's rows once per pooled call and reuses them for its other chunks of that
+   * call: a later call on the same array, with new values, must not see the old packing.
+   */
+  @Test
+  void pooledProductsSeeXChangedInPlaceBetweenCalls() {
+    int m = 17;
+    int rows = 70;
+    int cols = 33;
+    float[] w = random(rows * cols);
+    PackedMatrix ps = simdPooled.pack(w, 0, rows, cols);
+    PackedMatrix pr = ref.pack(w, 0, rows, cols);
+    float[] x = random(m * cols);
+    for (int call = 0; call < 3; call++) {
+      float[] want = new float[m * rows];
+      float[] got = new float[m * rows];
+      ref.matmulPacked(m, x, 0, cols, pr, 0f, want, 0, rows);
+      simdPooled.matmulPacked(m, x, 0, cols, ps, 0f, got, 0, rows);
+      float[] bound = new float[want.length];
+      ref.matmulPacked(m, abs(x), 0, cols, ref.pack(abs(w), 0, rows, cols), 0f, bound, 0, rows);
+      assertNear("call " + call, want, got, bound);
+      System.arraycopy(random(x.length), 0, x, 0, x.length);
+    }
+  }
+
   @Test
   void packedMatrixBelongsToItsKernels() {
     PackedMatrix p = simd.pack(random(6), 0, 2, 3);

@@ -4,7 +4,8 @@
 # alike; then bench/interleave-summary.py prints each row's per-fork times and median ratios.
 #   bench/interleave.sh ROUNDS THREADS CONFIGS IMPLS OUTDIR
 #   bench/interleave.sh 2 1 lstm_512_512_50_64,lstm_512_512_50_16 simd,native,ort bench/results/interleaved-1t
-# JMH_OPTS replaces the per-fork settings (default -f 1 -wi 3 -w 2 -i 3 -r 2).
+# JMH_OPTS replaces the per-fork settings (default -f 1 -wi 3 -w 2 -i 3 -r 2); with "-bm sample -tu ms"
+# each fork counts with its median call (interleave-summary.py).
 # Needs bench/target/rnn4j-benchmarks.jar (mvn -q -pl bench -am package -DskipTests) and a JDK >= 21.
 set -euo pipefail
 cd "$(dirname "$0")/.."

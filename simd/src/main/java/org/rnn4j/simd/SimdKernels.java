@@ -992,7 +992,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       return;
     }
     if (poolForRows(rows, hidden)) {
-      cellRows.set(false, false, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+      cellRows.set(CellKind.LSTM, false, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff,
+          null, 0);
       runRowsAndRelease(rows);
       return;
     }
@@ -1012,14 +1013,17 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     try {
       pool.run(cellRows, Math.min(rows, pool.threads()));
     } finally {
-      cellRows.set(false, false, 0, 0, null, 0, null, 0, null, null, null, null, 0, null, 0);
+      cellRows.set(null, false, 0, 0, null, 0, null, 0, null, null, null, null, 0, null, 0, null, 0);
       pool.release();
     }
   }
 
-  /** One LSTM or GRU cell call, split into contiguous runs of rows (one per thread). */
+  /** What a {@link CellRows} job runs on each run of rows. */
+  private enum CellKind { LSTM, GRU, GRU_RESET_STATE }
+
+  /** One LSTM cell, GRU cell or GRU reset-state call, split into contiguous runs of rows (one per thread). */
   private final class CellRows implements WorkerPool.Job {
-    private boolean gru;
+    private CellKind kind;
     private boolean resetAfter;
     private int rows;
     private int hidden;
@@ -1034,10 +1038,13 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     private int cOff;
     private float[] h;
     private int hOff;
+    private float[] rh;
+    private int rhOff;
 
-    void set(boolean gru, boolean resetAfter, int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
-        float[] bias, float[] peep, CellFunctions fns, float[] c, int cOff, float[] h, int hOff) {
-      this.gru = gru;
+    void set(CellKind kind, boolean resetAfter, int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+        float[] bias, float[] peep, CellFunctions fns, float[] c, int cOff, float[] h, int hOff, float[] rh,
+        int rhOff) {
+      this.kind = kind;
       this.resetAfter = resetAfter;
       this.rows = rows;
       this.hidden = hidden;
@@ -1052,6 +1059,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       this.cOff = cOff;
       this.h = h;
       this.hOff = hOff;
+      this.rh = rh;
+      this.rhOff = rhOff;
     }
 
     @Override
@@ -1059,10 +1068,10 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       int chunks = Math.min(rows, pool.threads());
       int r0 = (int) ((long) rows * chunk / chunks);
       int r1 = (int) ((long) rows * (chunk + 1) / chunks);
-      if (gru) {
-        gruCellRows(r0, r1, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
-      } else {
-        lstmCellRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+      switch (kind) {
+        case LSTM -> lstmCellRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+        case GRU -> gruCellRows(r0, r1, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
+        case GRU_RESET_STATE -> gruResetStateRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
       }
     }
   }
@@ -1420,7 +1429,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       return;
     }
     if (poolForRows(rows, hidden)) {
-      cellRows.set(true, resetAfter, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns, null, 0, h, hOff);
+      cellRows.set(CellKind.GRU, resetAfter, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns, null, 0, h, hOff,
+          null, 0);
       runRowsAndRelease(rows);
       return;
     }
@@ -1600,12 +1610,24 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       super.gruResetStateK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
       return;
     }
+    if (poolForRows(rows, hidden)) {
+      cellRows.set(CellKind.GRU_RESET_STATE, false, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns, null, 0, h,
+          hOff, rh, rhOff);
+      runRowsAndRelease(rows);
+      return;
+    }
+    gruResetStateRows(0, rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
+  }
+
+  /** Rows [r0, r1) of {@link #gruResetStateK} (sigmoid gate). */
+  private void gruResetStateRows(int r0, int r1, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
+      float[] bias, CellFunctions fns, float[] h, int hOff, float[] rh, int rhOff) {
     int hd = hidden;
     float clip = fns.clip();
     int full = sp().loopBound(hd);
     int rem = hd - full;
     int l = sp().length();
-    for (int r = 0; r < rows; r++) {
+    for (int r = r0; r < r1; r++) {
       int gr = r * 3 * hd;
       gruReset(full, xg, xgOff + gr, hg, hgOff + gr, bias, 0, clip, h, hOff + r * hd, rh, rhOff + r * hd);
       if (rem > 0) {

@@ -331,9 +331,12 @@ abstract class KernelConformance {
           }
           float[] rh0 = random(3 + rows * hidden);
           float[] rh1 = rh0.clone();
+          float[] rh2 = rh0.clone();
           ref.gruResetState(rows, hidden, xg, 1, hg, 2, bias, fns, h, 5, rh0, 3);
           simd.gruResetState(rows, hidden, xg, 1, hg, 2, bias, fns, h, 5, rh1, 3);
           assertNear(what + " resetState", rh0, rh1, ones(rh0.length));
+          simdPooled.gruResetState(rows, hidden, xg, 1, hg, 2, bias, fns, h, 5, rh2, 3);
+          assertArrayEquals(rh1, rh2, what + " resetState, 2 threads");
         }
       }
     }

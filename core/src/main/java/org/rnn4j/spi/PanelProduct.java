@@ -56,6 +56,7 @@ public abstract class PanelProduct<W> implements WorkerPool.Job {
   /** out ← x·Wᵀ (+ beta·out) for m rows, W in {@code panels} panels, split as the class describes. */
   public final void multiply(W w, int panels, int m, float[] x, int xOff, int ldx, float beta, float[] out,
       int outOff, int ldo, long work) {
+    int rowBlock = rowBlock(w);
     int perBlock = Math.max(rowBlock, ((m + 1023) / 1024 + rowBlock - 1) / rowBlock * rowBlock);
     int rowBlocks = (m + perBlock - 1) / perBlock;
     if (pool != null && work >= parallelMin) {
@@ -92,6 +93,14 @@ public abstract class PanelProduct<W> implements WorkerPool.Job {
     this.ldo = ldo;
     this.groups = groups;
     this.rowsPerBlock = rowsPerBlock;
+  }
+
+  /**
+   * Rows per block for products with {@code w} (positive, a multiple of the backend's register
+   * tile): the constructor's, unless a backend's blocking depends on the matrix.
+   */
+  protected int rowBlock(W w) {
+    return rowBlock;
   }
 
   /** Chunk c: the rows of row block c / groups times panel group c % groups. */

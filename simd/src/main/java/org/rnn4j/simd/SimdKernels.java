@@ -37,6 +37,22 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   /** Rows per cache block (a multiple of MR and WIDE_MR): x rows of one block stay in L2 while panels stream past. */
   static final int ROW_BLOCK = 96;
   /**
+   * Rows per block for a W of at most {@link #SMALL_W_BYTES}: 16 rows (32 KiB of packed x at 512
+   * columns) and each panel, streamed from L3 once per block, serving 4 tiles (2 at 512 bits). A W
+   * that small stays in L3, so streaming it m / 16 times costs less than what 96-row blocks lose
+   * (why exactly is not pinned down: the block's packed x, 192 KiB at 512 columns, shares L2 with
+   * the panel and the output lines). Measured on the EPYC, one product, 1 thread (throwaway
+   * harness, not JMH: fastest of 4 rounds, settings alternating JVM by JVM, session 6):
+   * 2048 × 512 (an I = H = 512 LSTM's W) m = 800 88.3–88.9 → 92.7–93.2 GFLOP/s, m = 3200 87.9–88.8
+   * → 93.2–93.3; 2 threads 173.5–174.7 → 186.6–187.6 and 178.5–179.3 → 185.8–185.9; m = 64 (one
+   * block either way at 96) 91.4–93.2 → 94.1 at 1 thread, 183.9–185.7 → 181.4–183.4 at 2. Bigger
+   * W lose (timed as 16-row calls): 3072 × 768 (9 MiB) m = 800 81 → 75 GFLOP/s, 4096 × 1024
+   * (16 MiB) 80 → 47–53, as each block streams W from further out; 2048 × 1024 (8 MiB) was level.
+   */
+  static final int SMALL_ROW_BLOCK = 16;
+  /** The largest W (its floats, not the packing's padding) that {@link #SMALL_ROW_BLOCK} serves. */
+  static final long SMALL_W_BYTES = 4L << 20;
+  /**
    * Columns per k block. Each k block is one tile call per row group, which reloads and stores its
    * partial sums and costs a call's setup; with 4 or 8 rows per tile the panel slice is read once
    * per 4 or 8 multiply-adds, which L2 sustains, so longer blocks win over keeping the slice in L1
@@ -93,6 +109,11 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
           int ldo, int r0, int r1, int p0, int p1, long call) {
         matmulChunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1, call);
+      }
+
+      @Override
+      protected int rowBlock(Panels w) {
+        return (long) w.rows() * w.cols() * Float.BYTES <= SMALL_W_BYTES ? SMALL_ROW_BLOCK : ROW_BLOCK;
       }
     };
     this.bf16 = SimdBf16.create(sp().vectorBitSize(), pool, parallelMin);

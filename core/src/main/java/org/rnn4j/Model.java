@@ -204,9 +204,12 @@ public final class Model implements AutoCloseable {
       tape.prepare(ws, steps, batch);
     }
     int width = spec.directions() * hOut;
+    // Seq-first with every row alive, the packed layout is y's own: the last layer writes into y.
+    boolean packedIsY = !in.isBatchFirst() && lengths == null;
+    int last = spec.numLayers() - 1;
     float[] out = null;
-    for (int layer = 0; layer < spec.numLayers(); layer++) {
-      out = (layer % 2 == 0) ? ws.layerA : ws.layerB;
+    for (int layer = 0; layer <= last; layer++) {
+      out = layer == last && packedIsY ? y : (layer % 2 == 0) ? ws.layerA : ws.layerB;
       int inWidth = spec.layerInputSize(layer);
       if (tape != null) {
         System.arraycopy(input, 0, tape.layerInput[layer], 0, rows * inWidth);
@@ -236,7 +239,9 @@ public final class Model implements AutoCloseable {
       }
       input = out;
     }
-    scatterOutput(out, width, steps, batch, in.isBatchFirst(), ws, y);
+    if (out != y) {
+      scatterOutput(out, width, steps, batch, in.isBatchFirst(), ws, y);
+    }
   }
 
   /**
@@ -412,8 +417,12 @@ public final class Model implements AutoCloseable {
       if (tape != null) {
         tape.recordStep(slot, t, rows, spec, s, h, c);
       }
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(h, r * hOut, out, (ws.offsets[t] + r) * width + dir * hOut, hOut);
+      if (width == hOut) {
+        System.arraycopy(h, 0, out, ws.offsets[t] * width, rows * hOut);
+      } else {
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(h, r * hOut, out, (ws.offsets[t] + r) * width + dir * hOut, hOut);
+        }
       }
     }
     // Rows that ended early kept their state since their last step: that is their final state.

@@ -37,8 +37,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   /** Rows per cache block (a multiple of MR and WIDE_MR): x rows of one block stay in L2 while panels stream past. */
   static final int ROW_BLOCK = 96;
   /**
-   * Rows per block for a W of at most {@link #SMALL_W_BYTES}: 16 rows (32 KiB of packed x at 512
-   * columns) and each panel, streamed from L3 once per block, serving 4 tiles (2 at 512 bits). A W
+   * Rows per block for a W of at most {@link #SMALL_W_BYTES}, below 512 bits: 16 rows (32 KiB of
+   * packed x at 512 columns) and each panel, streamed from L3 once per block, serving 4 tiles. A W
    * that small stays in L3, so streaming it m / 16 times costs less than what 96-row blocks lose
    * (why exactly is not pinned down: the block's packed x, 192 KiB at 512 columns, shares L2 with
    * the panel and the output lines). Measured on the EPYC, one product, 1 thread (throwaway
@@ -48,6 +48,9 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * block either way at 96) 91.4–93.2 → 94.1 at 1 thread, 183.9–185.7 → 181.4–183.4 at 2. Bigger
    * W lose (timed as 16-row calls): 3072 × 768 (9 MiB) m = 800 81 → 75 GFLOP/s, 4096 × 1024
    * (16 MiB) 80 → 47–53, as each block streams W from further out; 2048 × 1024 (8 MiB) was level.
+   * Not at 512 bits: there the FMAs run twice as fast, so 16-row blocks would need twice the L3
+   * bandwidth per second; the Xeon's 2 MiB L2 holds a 96-row block's x with room to spare; and no
+   * AVX-512 machine was at hand to measure it (96 rows is what session 4's device runs timed).
    */
   static final int SMALL_ROW_BLOCK = 16;
   /** The largest W (its floats, not the packing's padding) that {@link #SMALL_ROW_BLOCK} serves. */
@@ -113,7 +116,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
       @Override
       protected int rowBlock(Panels w) {
-        return (long) w.rows() * w.cols() * Float.BYTES <= SMALL_W_BYTES ? SMALL_ROW_BLOCK : ROW_BLOCK;
+        return sp().vectorBitSize() < 512 && (long) w.rows() * w.cols() * Float.BYTES <= SMALL_W_BYTES
+            ? SMALL_ROW_BLOCK : ROW_BLOCK;
       }
     };
     this.bf16 = SimdBf16.create(sp().vectorBitSize(), pool, parallelMin);

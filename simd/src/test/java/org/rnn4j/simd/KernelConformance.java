@@ -201,7 +201,8 @@ abstract class KernelConformance {
    */
   @Test
   void matmulPackedSumsEachOutputAsOneFmaChainInColumnOrder() {
-    // The last shape's W (1040 × 1024, over SMALL_W_BYTES) runs in 96-row blocks, the others in 16.
+    // The last shape's W (1040 × 1024, over SMALL_W_BYTES) runs in 96-row blocks, the others in 16
+    // below 512 bits.
     int[][] shapes = {{2, 17, 17}, {7, 40, 513}, {97, 33, 600}, {130, 70, 257}, {9, 19, 2100}, {101, 1040, 1024}};
     for (int[] s : shapes) {
       int m = s[0];

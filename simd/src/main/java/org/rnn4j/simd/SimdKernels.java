@@ -1,7 +1,6 @@
 package org.rnn4j.simd;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnn4j.Activation;
@@ -856,7 +855,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   // ---------------------------------------------------------------- activations
 
-  /** Inputs are clamped to ±9 (tanh) and ±18 (sigmoid), where float tanh(9) already rounds to 1 − 3e-8. */
+  /** Inputs are clamped to ±9 (tanh) and ±18 (sigmoid): 1 − tanh(9) = 3e-8, well inside the error budget. */
   private static final float TANH_CLAMP = 9f;
   private static final float SIGMOID_CLAMP = 18f;
   /** Added to x² so that it is never subnormal (its products would be, and cost microcode on some CPUs). */
@@ -903,8 +902,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * 1.55–1.59 ms (harness, session 6). x·P/Q is odd, so tanh(−x) = −tanh(x) bit for bit; P(0) =
    * Q(0) = 1 and below |x| = 2^-12 both round to 1, so tanh(x) = x there, tanh(±0) = ±0 and tanh of
    * a subnormal x is x. x² gets 2^-100 added so that it is never subnormal. tanh(±∞) = ±1,
-   * sigmoid(+∞) = 1, sigmoid(x) = 0 or a float below 1e-7 for x ≤ −17 (absolute accuracy, not
-   * relative: sigmoid(−20) ≈ 2e-9 comes out 0); NaN gives NaN (the clamps, a compare and a blend,
+   * sigmoid(+∞) = 1, sigmoid(x) for x ≤ −18 (the clamp) is 0 or a float below 1e-7 (absolute
+   * accuracy, not relative: sigmoid(−20) ≈ 2e-9 need not come out as such); NaN gives NaN (the clamps, a compare and a blend,
    * pass NaN through as Math.min/max would); relu(NaN) = 0 like the reference.
    */
   void activate(Activation.Kind kind, float[] a, int off, int n, float clip) {

@@ -273,6 +273,47 @@ abstract class KernelConformance {
             1.5f, false));
   }
 
+  /**
+   * The fused LSTM cell writes every activation out inline; each copy must be activate()'s
+   * arithmetic, so the cell equals the same steps done with activate(), bit for bit (tails included).
+   */
+  @Test
+  void fusedLstmCellIsActivateBitForBit() {
+    for (int hidden : new int[] {17, 37}) {
+      int rows = 3;
+      int g = 4 * hidden;
+      float[] xg = scaled(random(rows * g), 6f);
+      float[] hg = scaled(random(rows * g), 6f);
+      float[] bias = random(g);
+      float[] c = scaled(random(rows * hidden), 3f);
+      float[] h = new float[rows * hidden];
+      float[] want = new float[rows * hidden];
+      float[] wantC = new float[rows * hidden];
+      for (int r = 0; r < rows; r++) {
+        float[] pre = new float[g];
+        for (int j = 0; j < g; j++) {
+          pre[j] = xg[r * g + j] + hg[r * g + j] + bias[j];
+        }
+        for (int gate = 0; gate < 4; gate++) {
+          Activation.Kind kind = gate == 2 ? Activation.Kind.TANH : Activation.Kind.SIGMOID;
+          simd.activate(kind, pre, gate * hidden, hidden, Float.POSITIVE_INFINITY);
+        }
+        float[] t = new float[hidden];
+        for (int j = 0; j < hidden; j++) {
+          t[j] = Math.fma(pre[j], pre[2 * hidden + j], pre[hidden + j] * c[r * hidden + j]);
+          wantC[r * hidden + j] = t[j];
+        }
+        simd.activate(Activation.Kind.TANH, t, 0, hidden, Float.POSITIVE_INFINITY);
+        for (int j = 0; j < hidden; j++) {
+          want[r * hidden + j] = pre[3 * hidden + j] * t[j];
+        }
+      }
+      simd.lstmCell(rows, hidden, xg, 0, hg, 0, bias, null, CellFunctions.LSTM_DEFAULT, c, 0, h, 0);
+      assertArrayEquals(wantC, c, "c', H = " + hidden);
+      assertArrayEquals(want, h, "h, H = " + hidden);
+    }
+  }
+
   @Test
   void lstmCell() {
     for (int hidden : new int[] {1, 3, 17, 65, 257}) {

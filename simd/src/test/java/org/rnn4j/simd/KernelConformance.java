@@ -314,6 +314,42 @@ abstract class KernelConformance {
     }
   }
 
+  /** As {@link #fusedLstmCellIsActivateBitForBit}, for the reset-after GRU cell. */
+  @Test
+  void fusedGruCellIsActivateBitForBit() {
+    CellFunctions fns = new CellFunctions(Activation.SIGMOID, Activation.TANH, Activation.TANH,
+        Float.POSITIVE_INFINITY, false);
+    for (int hidden : new int[] {17, 37}) {
+      int rows = 3;
+      int g = 3 * hidden;
+      float[] xg = scaled(random(rows * g), 6f);
+      float[] hg = scaled(random(rows * g), 6f);
+      float[] bias = random(4 * hidden);
+      float[] h = random(rows * hidden);
+      float[] want = new float[rows * hidden];
+      for (int r = 0; r < rows; r++) {
+        float[] rz = new float[2 * hidden];
+        float[] n = new float[hidden];
+        for (int j = 0; j < 2 * hidden; j++) {
+          rz[j] = xg[r * g + j] + hg[r * g + j] + bias[j];
+        }
+        simd.activate(Activation.Kind.SIGMOID, rz, 0, 2 * hidden, Float.POSITIVE_INFINITY);
+        for (int j = 0; j < hidden; j++) {
+          float hn = hg[r * g + 2 * hidden + j] + bias[3 * hidden + j];
+          float xn = xg[r * g + 2 * hidden + j] + bias[2 * hidden + j];
+          n[j] = Math.fma(rz[j], hn, xn);
+        }
+        simd.activate(Activation.Kind.TANH, n, 0, hidden, Float.POSITIVE_INFINITY);
+        for (int j = 0; j < hidden; j++) {
+          float z = rz[hidden + j];
+          want[r * hidden + j] = Math.fma(z, h[r * hidden + j], (-z + 1f) * n[j]);
+        }
+      }
+      simd.gruCell(rows, hidden, true, xg, 0, hg, 0, bias, fns, h, 0);
+      assertArrayEquals(want, h, "h, H = " + hidden);
+    }
+  }
+
   @Test
   void lstmCell() {
     for (int hidden : new int[] {1, 3, 17, 65, 257}) {

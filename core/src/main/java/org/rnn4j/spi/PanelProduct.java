@@ -36,8 +36,9 @@ public abstract class PanelProduct<W> implements WorkerPool.Job {
   /**
    * @param pool the pool, or null to run single-threaded
    * @param parallelMin the smallest product (multiply-adds) worth handing to the pool
-   * @param rowBlock rows per block (a multiple of the backend's register tile); blocks grow in
-   *     multiples of it so that no product has more than 1024 of them
+   * @param rowBlock rows per block unless {@link #rowBlock(Object)} says otherwise (a multiple of
+   *     the backend's register tile); blocks grow in multiples of it so that no product has more
+   *     than 1024 of them
    */
   protected PanelProduct(WorkerPool pool, long parallelMin, int rowBlock) {
     if (rowBlock < 1) {

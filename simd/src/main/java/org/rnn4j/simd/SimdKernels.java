@@ -903,8 +903,9 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * Q(0) = 1 and below |x| = 2^-12 both round to 1, so tanh(x) = x there, tanh(±0) = ±0 and tanh of
    * a subnormal x is x. x² gets 2^-100 added so that it is never subnormal. tanh(±∞) = ±1,
    * sigmoid(+∞) = 1, sigmoid(x) for x ≤ −18 (the clamp) is 0 or a float below 1e-7 (absolute
-   * accuracy, not relative: sigmoid(−20) ≈ 2e-9 need not come out as such); NaN gives NaN (the clamps, a compare and a blend,
-   * pass NaN through as Math.min/max would); relu(NaN) = 0 like the reference.
+   * accuracy, not relative: sigmoid(−20) ≈ 2e-9 need not come out as such); NaN gives NaN (the
+   * clamps, a compare and a blend, pass NaN through as Math.min/max would); relu(NaN) = 0 like the
+   * reference.
    */
   void activate(Activation.Kind kind, float[] a, int off, int n, float clip) {
     int full = sp().loopBound(n);
@@ -1475,9 +1476,6 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     FloatVector zFloor = FloatVector.broadcast(sp, Z_FLOOR);
     FloatVector half = FloatVector.broadcast(sp, 0.5f);
     FloatVector zero = FloatVector.zero(sp);
-    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
-    FloatVector loTanh = FloatVector.broadcast(sp, -TANH_CLAMP);
-    FloatVector minusOne = FloatVector.broadcast(sp, -1f);
     for (int j = 0; j < n; j += sp.length()) {
       FloatVector pz = FloatVector.fromArray(sp, x, xo + gs + j).add(FloatVector.fromArray(sp, hg, ho + gs + j))
           .add(FloatVector.fromArray(sp, b, bo + gs + j));
@@ -1535,10 +1533,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     boolean clipped = clip != Float.POSITIVE_INFINITY;
     FloatVector hiClip = FloatVector.broadcast(sp, clip);
     FloatVector loClip = FloatVector.broadcast(sp, -clip);
-    FloatVector hiSig = FloatVector.broadcast(sp, SIGMOID_CLAMP);
-    FloatVector loSig = FloatVector.broadcast(sp, -SIGMOID_CLAMP);
     FloatVector zFloor = FloatVector.broadcast(sp, Z_FLOOR);
-    FloatVector half = FloatVector.broadcast(sp, 0.5f);
     FloatVector zero = FloatVector.zero(sp);
     FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
     FloatVector loTanh = FloatVector.broadcast(sp, -TANH_CLAMP);
@@ -1621,9 +1616,6 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     FloatVector zFloor = FloatVector.broadcast(sp, Z_FLOOR);
     FloatVector half = FloatVector.broadcast(sp, 0.5f);
     FloatVector zero = FloatVector.zero(sp);
-    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
-    FloatVector loTanh = FloatVector.broadcast(sp, -TANH_CLAMP);
-    FloatVector minusOne = FloatVector.broadcast(sp, -1f);
     for (int j = 0; j < n; j += sp.length()) {
       FloatVector pr = FloatVector.fromArray(sp, x, xo + j).add(FloatVector.fromArray(sp, hg, ho + j))
           .add(FloatVector.fromArray(sp, b, bo + j));

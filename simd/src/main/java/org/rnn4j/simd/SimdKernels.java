@@ -24,7 +24,7 @@ import org.rnn4j.spi.WorkerPool;
  *
  * <p>Results never depend on the thread count: work is split only over independent outputs, and
  * every output of {@link #matmulPacked} is summed in the same order whichever tile computes it
- * (the m = 1 GEMV path has its own fixed order).
+ * (m = 1 included: one FMA chain per output in column order, as in the tiles).
  */
 public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V128, SimdKernels.V256, SimdKernels.V512 {
   /** Vectors per packed panel: a tile is MR rows × PANEL_VECTORS vectors of output. */
@@ -281,8 +281,12 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     // (m >= 64). Leftover rows (< 4) run one at a time from x. Packing copies values; the sums are
     // the same whichever tile computes a row. A thread's later chunks of the same pooled call and
     // rows reuse its packing (PackedRows).
-    int eights = m > 1 && sp().vectorBitSize() >= 512 ? rows / WIDE_MR * WIDE_MR : 0;
-    int grouped = m == 1 ? 0 : eights + (rows - eights) / MR * MR;
+    if (m == 1) {
+      gemv(w, x, xOff, beta, out, outOff, p0, p1, t);
+      return;
+    }
+    int eights = sp().vectorBitSize() >= 512 ? rows / WIDE_MR * WIDE_MR : 0;
+    int grouped = eights + (rows - eights) / MR * MR;
     float[] xq = null;
     if (grouped > 0) {
       PackedRows pr = packedRows.get();
@@ -306,15 +310,6 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       // A whole panel's last k block stores straight into out (with beta); only the partial last
       // panel of W goes through t and commit, which writes its valid columns alone.
       boolean direct = valid == pw;
-      if (m == 1) {
-        if (direct) {
-          gemvTile(cols, x, xOff, w.data, q, out, o, beta);
-        } else {
-          gemvTile(cols, x, xOff, w.data, q, t, 0, 0f);
-          commit(t, pw, 1, valid, beta, out, o, ldo);
-        }
-        continue;
-      }
       // cols >= 1 (pack refuses 0), so every panel's last k block runs and writes its outputs.
       for (int k0 = 0; k0 < cols; k0 += KC) {
         int k1 = Math.min(cols, k0 + KC);
@@ -594,46 +589,76 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   }
 
   /**
-   * Batch 1: the weights are streamed once and there is no reuse, so the limits are memory
-   * bandwidth and the FMA latency chain; columns c mod 4 go to separate accumulators (8 chains),
-   * added in a fixed order at the end, then stored to d (+ beta·d) as {@link #tile4} does.
+   * Batch 1, out ← x·Wᵀ (+ beta·out) for panels [p0, p1): the weights are streamed once and there
+   * is no reuse, so the limit is how fast one core pulls them in. Four panels at a time
+   * ({@link #gemvQuad}) keep four sequential streams in flight; with one stream at a time the
+   * prefetchers left a core at 19–21 GB/s on a 16 MiB W (LSTM I = H = 1024) where four reach
+   * 39–47, and at 52–59 GB/s on 4 MiB where four reach 62–71 (throwaway harness, not JMH,
+   * session 7; eight streams were no faster). Panels left over (fewer than four, or the partial
+   * last panel of W) run through {@link #tile1}. Every output is the same FMA chain as in the
+   * batched tiles, so a batch-1 row has the bits it would have in a batch.
    */
-  private void gemvTile(int cols, float[] x, int x0, float[] pw, int q, float[] d, int d0, float beta) {
+  private void gemv(Panels w, float[] x, int xOff, float beta, float[] out, int outOff, int p0, int p1,
+      float[] t) {
+    int cols = w.cols();
+    int pw = panelWidth;
+    int stride = cols * pw;
+    int full = Math.min(p1, w.rows() / pw);
+    int p = p0;
+    for (; p + 4 <= full; p += 4) {
+      gemvQuad(cols, x, xOff, w.data, PANEL_BASE + p * stride, stride, out, outOff + p * pw, beta);
+    }
+    for (; p < full; p++) {
+      tile1(0, cols, x, xOff, w.data, PANEL_BASE + p * stride, t, 0, out, outOff + p * pw, beta);
+    }
+    if (p < p1) {
+      tile1(0, cols, x, xOff, w.data, PANEL_BASE + p * stride, t, 0, t, 0, 0f);
+      commit(t, pw, 1, w.rows() - p * pw, beta, out, outOff + p * pw, pw);
+    }
+  }
+
+  /**
+   * Four panels, {@code stride} apart from {@code q}, into 4 × panelWidth consecutive outputs at
+   * d0: each output vector is one FMA chain over the columns in order from zero (8 chains in all,
+   * enough to cover the FMA latency), then + beta·d, as {@link #tile4} computes each output.
+   */
+  private void gemvQuad(int cols, float[] x, int x0, float[] pw, int q, int stride, float[] d, int d0,
+      float beta) {
     VectorSpecies<Float> sp = sp();
     int l = sp.length();
     int step = PANEL_VECTORS * l;
     FloatVector a0 = FloatVector.zero(sp), a1 = a0, b0 = a0, b1 = a0, e0 = a0, e1 = a0, f0 = a0, f1 = a0;
-    int c = 0;
-    for (; c + 3 < cols; c += 4) {
+    for (int c = 0; c < cols; c++) {
       int qc = q + c * step;
-      FloatVector xa = FloatVector.broadcast(sp, x[x0 + c]);
-      FloatVector xb = FloatVector.broadcast(sp, x[x0 + c + 1]);
-      FloatVector xe = FloatVector.broadcast(sp, x[x0 + c + 2]);
-      FloatVector xf = FloatVector.broadcast(sp, x[x0 + c + 3]);
-      a0 = FloatVector.fromArray(sp, pw, qc).fma(xa, a0);
-      a1 = FloatVector.fromArray(sp, pw, qc + l).fma(xa, a1);
-      b0 = FloatVector.fromArray(sp, pw, qc + step).fma(xb, b0);
-      b1 = FloatVector.fromArray(sp, pw, qc + step + l).fma(xb, b1);
-      e0 = FloatVector.fromArray(sp, pw, qc + 2 * step).fma(xe, e0);
-      e1 = FloatVector.fromArray(sp, pw, qc + 2 * step + l).fma(xe, e1);
-      f0 = FloatVector.fromArray(sp, pw, qc + 3 * step).fma(xf, f0);
-      f1 = FloatVector.fromArray(sp, pw, qc + 3 * step + l).fma(xf, f1);
+      FloatVector xc = FloatVector.broadcast(sp, x[x0 + c]);
+      a0 = FloatVector.fromArray(sp, pw, qc).fma(xc, a0);
+      a1 = FloatVector.fromArray(sp, pw, qc + l).fma(xc, a1);
+      b0 = FloatVector.fromArray(sp, pw, qc + stride).fma(xc, b0);
+      b1 = FloatVector.fromArray(sp, pw, qc + stride + l).fma(xc, b1);
+      e0 = FloatVector.fromArray(sp, pw, qc + 2 * stride).fma(xc, e0);
+      e1 = FloatVector.fromArray(sp, pw, qc + 2 * stride + l).fma(xc, e1);
+      f0 = FloatVector.fromArray(sp, pw, qc + 3 * stride).fma(xc, f0);
+      f1 = FloatVector.fromArray(sp, pw, qc + 3 * stride + l).fma(xc, f1);
     }
-    for (; c < cols; c++) {
-      int qc = q + c * step;
-      FloatVector xa = FloatVector.broadcast(sp, x[x0 + c]);
-      a0 = FloatVector.fromArray(sp, pw, qc).fma(xa, a0);
-      a1 = FloatVector.fromArray(sp, pw, qc + l).fma(xa, a1);
-    }
-    FloatVector r0 = a0.add(b0).add(e0.add(f0));
-    FloatVector r1 = a1.add(b1).add(e1.add(f1));
     if (beta != 0f) {
       FloatVector bv = FloatVector.broadcast(sp, beta);
-      r0 = r0.add(FloatVector.fromArray(sp, d, d0).mul(bv));
-      r1 = r1.add(FloatVector.fromArray(sp, d, d0 + l).mul(bv));
+      a0 = a0.add(FloatVector.fromArray(sp, d, d0).mul(bv));
+      a1 = a1.add(FloatVector.fromArray(sp, d, d0 + l).mul(bv));
+      b0 = b0.add(FloatVector.fromArray(sp, d, d0 + step).mul(bv));
+      b1 = b1.add(FloatVector.fromArray(sp, d, d0 + step + l).mul(bv));
+      e0 = e0.add(FloatVector.fromArray(sp, d, d0 + 2 * step).mul(bv));
+      e1 = e1.add(FloatVector.fromArray(sp, d, d0 + 2 * step + l).mul(bv));
+      f0 = f0.add(FloatVector.fromArray(sp, d, d0 + 3 * step).mul(bv));
+      f1 = f1.add(FloatVector.fromArray(sp, d, d0 + 3 * step + l).mul(bv));
     }
-    r0.intoArray(d, d0);
-    r1.intoArray(d, d0 + l);
+    a0.intoArray(d, d0);
+    a1.intoArray(d, d0 + l);
+    b0.intoArray(d, d0 + step);
+    b1.intoArray(d, d0 + step + l);
+    e0.intoArray(d, d0 + 2 * step);
+    e1.intoArray(d, d0 + 2 * step + l);
+    f0.intoArray(d, d0 + 3 * step);
+    f1.intoArray(d, d0 + 3 * step + l);
   }
 
   /** out ← tile (+ beta·out) for the first {@code valid} columns of {@code rows} tile rows; out not read when beta = 0. */

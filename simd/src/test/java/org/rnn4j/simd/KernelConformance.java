@@ -196,31 +196,40 @@ abstract class KernelConformance {
   }
 
   /**
-   * For m > 1 every output is one FMA chain from zero in column order, whatever tile, k block,
-   * row block or thread computes it: bit for bit what a scalar Math.fma loop gives.
+   * Every output is one FMA chain from zero in column order, then + beta·out, whatever tile, k
+   * block, row block or thread computes it, batch 1 included: bit for bit what a scalar Math.fma
+   * loop gives.
    */
   @Test
   void matmulPackedSumsEachOutputAsOneFmaChainInColumnOrder() {
-    // The last shape's W (1040 × 1024, over SMALL_W_BYTES) runs in 96-row blocks, the others in 16
-    // below 512 bits.
-    int[][] shapes = {{2, 17, 17}, {7, 40, 513}, {97, 33, 600}, {130, 70, 257}, {9, 19, 2100}, {101, 1040, 1024}};
+    // The 1040 × 1024 W (over SMALL_W_BYTES) runs in 96-row blocks for m > 1, the others in 16
+    // below 512 bits. For m = 1 the row counts give four-panel groups, single panels left over
+    // and a partial last panel at every width.
+    int[][] shapes = {{2, 17, 17}, {7, 40, 513}, {97, 33, 600}, {130, 70, 257}, {9, 19, 2100}, {101, 1040, 1024},
+        {1, 3, 3}, {1, 17, 17}, {1, 40, 513}, {1, 200, 65}, {1, 1040, 1024}, {1, 4100, 7}};
     for (int[] s : shapes) {
       int m = s[0];
       int rows = s[1];
       int cols = s[2];
       float[] w = random(rows * cols);
       float[] x = random(m * cols);
-      for (SimdKernels k : new SimdKernels[] {simd, simdPooled}) {
-        float[] got = new float[m * rows];
-        k.matmulPacked(m, x, 0, cols, k.pack(w, 0, rows, cols), 0f, got, 0, rows);
-        for (int i = 0; i < m; i++) {
-          for (int j = 0; j < rows; j++) {
-            float acc = 0f;
-            for (int c = 0; c < cols; c++) {
-              acc = Math.fma(w[j * cols + c], x[i * cols + c], acc);
+      float[] o0 = random(m * rows);
+      for (float beta : new float[] {0f, 0.75f}) {
+        for (SimdKernels k : new SimdKernels[] {simd, simdPooled}) {
+          float[] got = o0.clone();
+          k.matmulPacked(m, x, 0, cols, k.pack(w, 0, rows, cols), beta, got, 0, rows);
+          for (int i = 0; i < m; i++) {
+            for (int j = 0; j < rows; j++) {
+              float acc = 0f;
+              for (int c = 0; c < cols; c++) {
+                acc = Math.fma(w[j * cols + c], x[i * cols + c], acc);
+              }
+              if (beta != 0f) {
+                acc = acc + beta * o0[i * rows + j];
+              }
+              assertEquals(Float.floatToIntBits(acc), Float.floatToIntBits(got[i * rows + j]), "m=" + m + " W="
+                  + rows + "x" + cols + " beta=" + beta + " threads=" + k.threads() + " at " + i + "," + j);
             }
-            assertEquals(Float.floatToIntBits(acc), Float.floatToIntBits(got[i * rows + j]),
-                "m=" + m + " W=" + rows + "x" + cols + " threads=" + k.threads() + " at " + i + "," + j);
           }
         }
       }

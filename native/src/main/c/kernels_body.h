@@ -95,50 +95,65 @@ static inline __attribute__((always_inline)) void FN(micro)(const int mr, int kc
   }
 }
 
+/* One panel's two result vectors into c: all NR columns, or the first nc of a partial last panel. */
+static inline void FN(gemv_store)(vf r0, vf r1, float beta, float *cp, int nc) {
+  if (nc == NR) {
+    if (beta != 0.0f) {
+      r0 += beta * LD(cp);
+      r1 += beta * LD(cp + VW);
+    }
+    ST(cp, r0);
+    ST(cp + VW, r1);
+  } else {
+    float t[NR];
+    ST(t, r0);
+    ST(t + VW, r1);
+    for (int j = 0; j < nc; j++) cp[j] = beta != 0.0f ? t[j] + beta * cp[j] : t[j];
+  }
+}
+
 /*
- * m = 1 (a batch-1 step): B is read once with no reuse, so a 1-row micro-kernel would stall on its
- * two FMA latency chains. Instead k mod 4 goes to four accumulator pairs (8 chains), summed in a
- * fixed order at the end: the same order for any split of the columns, so any thread count.
+ * m = 1 (a batch-1 step): B is read once with no reuse, so the limit is how fast one core pulls
+ * it in. Four panels at a time keep four sequential streams in flight (one stream at a time left
+ * a core at about half the bandwidth on a 16 MiB B, as in simd's GEMV) and give 8 independent FMA
+ * chains. Each output is one chain over k in order from zero, whichever group computes it, so the
+ * results do not depend on how the panels are split.
  */
 static void FN(gemv_packed)(int n, int k, float alpha, const float *a, ptrdiff_t cs, const float *bp, float beta,
     float *c) {
   int panels = (n + NR - 1) / NR;
-  for (int jp = 0; jp < panels; jp++) {
-    const float *b = bp + (ptrdiff_t)jp * k * NR;
+  ptrdiff_t stride = (ptrdiff_t)k * NR;
+  int jp = 0;
+  for (; jp + 4 <= panels; jp += 4) {
+    const float *b = bp + jp * stride;
     vf s00 = {0}, s01 = {0}, s10 = {0}, s11 = {0}, s20 = {0}, s21 = {0}, s30 = {0}, s31 = {0};
-    int p = 0;
-    for (; p + 4 <= k; p += 4, b += 4 * NR) {
-      float a0 = a[p * cs], a1 = a[(p + 1) * cs], a2 = a[(p + 2) * cs], a3 = a[(p + 3) * cs];
-      s00 += a0 * LD(b);
-      s01 += a0 * LD(b + VW);
-      s10 += a1 * LD(b + NR);
-      s11 += a1 * LD(b + NR + VW);
-      s20 += a2 * LD(b + 2 * NR);
-      s21 += a2 * LD(b + 2 * NR + VW);
-      s30 += a3 * LD(b + 3 * NR);
-      s31 += a3 * LD(b + 3 * NR + VW);
-    }
-    for (; p < k; p++, b += NR) {
+    for (int p = 0; p < k; p++, b += NR) {
       float a0 = a[p * cs];
       s00 += a0 * LD(b);
       s01 += a0 * LD(b + VW);
+      s10 += a0 * LD(b + stride);
+      s11 += a0 * LD(b + stride + VW);
+      s20 += a0 * LD(b + 2 * stride);
+      s21 += a0 * LD(b + 2 * stride + VW);
+      s30 += a0 * LD(b + 3 * stride);
+      s31 += a0 * LD(b + 3 * stride + VW);
     }
-    vf r0 = alpha * ((s00 + s10) + (s20 + s30)), r1 = alpha * ((s01 + s11) + (s21 + s31));
-    float *cp = c + jp * NR;
+    int last = n - (jp + 3) * NR < NR ? n - (jp + 3) * NR : NR;
+    FN(gemv_store)(alpha * s00, alpha * s01, beta, c + jp * NR, NR);
+    FN(gemv_store)(alpha * s10, alpha * s11, beta, c + (jp + 1) * NR, NR);
+    FN(gemv_store)(alpha * s20, alpha * s21, beta, c + (jp + 2) * NR, NR);
+    FN(gemv_store)(alpha * s30, alpha * s31, beta, c + (jp + 3) * NR, last);
+  }
+  for (; jp < panels; jp++) {
+    const float *b = bp + jp * stride;
+    vf s0 = {0}, s1 = {0};
+    for (int p = 0; p < k; p++, b += NR) {
+      float a0 = a[p * cs];
+      s0 += a0 * LD(b);
+      s1 += a0 * LD(b + VW);
+    }
     int nc = n - jp * NR < NR ? n - jp * NR : NR;
-    if (nc == NR) {
-      if (beta != 0.0f) {
-        r0 += beta * LD(cp);
-        r1 += beta * LD(cp + VW);
-      }
-      ST(cp, r0);
-      ST(cp + VW, r1);
-    } else {
-      float t[NR];
-      ST(t, r0);
-      ST(t + VW, r1);
-      for (int j = 0; j < nc; j++) cp[j] = beta != 0.0f ? t[j] + beta * cp[j] : t[j];
-    }
+    FN(gemv_store)(alpha * s0, alpha * s1, beta, c + jp * NR, nc);
   }
 }
 

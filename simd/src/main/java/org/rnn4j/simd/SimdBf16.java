@@ -24,8 +24,7 @@ import org.rnn4j.spi.WorkerPool;
  * no vector crosses a method boundary, nothing is allocated per call (per-thread scratch, one
  * pool task per instance), and work is split only over independent outputs, so the results do
  * not depend on the thread count. Each output is summed column by column in order (one
- * accumulator) by the 4-row and 1-row tiles alike; batch 1 (m = 1) sums even and odd columns in
- * two chains and adds them, as the fp32 GEMV does.
+ * accumulator) by the 4-row and 1-row tiles and batch 1's two-panel GEMV alike.
  */
 abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V512 {
   /**
@@ -138,15 +137,27 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     int cols = w.cols();
     int pw = panelWidth;
     float[] t = scratch(MR * pw);
-    for (int p = p0; p < p1; p++) {
-      int q = p * w.pairs * pw;
+    int stride = w.pairs * pw;
+    int p = p0;
+    if (m == 1) {
+      // Two panels at a time: two weight streams in flight. Four (as fp32) need 12 accumulators,
+      // which C2 cannot keep in AVX2's 16 registers next to the widening temporaries; measured
+      // (harness, best of 4 JVMs, session 7) one panel 45.2 / 202 us per GEMV of 2048 × 512 /
+      // 4096 × 1024, four 48.7 / 181, two 41.8 / 169.
+      for (; p + 2 <= p1; p += 2) {
+        gemvPair(cols, x, xOff, w.data, p * stride, stride, t);
+        SimdKernels.commit(t, 2 * pw, 1, Math.min(2 * pw, w.rows() - p * pw), beta, out, outOff + p * pw, ldo);
+      }
+      for (; p < p1; p++) {
+        tile1(cols, x, xOff, w.data, p * stride, t);
+        SimdKernels.commit(t, pw, 1, Math.min(pw, w.rows() - p * pw), beta, out, outOff + p * pw, ldo);
+      }
+      return;
+    }
+    for (; p < p1; p++) {
+      int q = p * stride;
       int j = p * pw;
       int valid = Math.min(pw, w.rows() - j);
-      if (m == 1) {
-        gemvTile(cols, x, xOff, w.data, q, t);
-        SimdKernels.commit(t, panelWidth, 1, valid, beta, out, outOff + j, ldo);
-        continue;
-      }
       int r = r0;
       for (; r + MR <= r1; r += MR) {
         tile4(cols, x, xOff + r * ldx, ldx, w.data, q, t);
@@ -159,37 +170,53 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     }
   }
 
-  /** Batch 1: even columns in one chain per vector, odd ones in another, then added. */
-  private void gemvTile(int cols, float[] x, int x0, int[] pw, int q, float[] t) {
+  /**
+   * Batch 1, two panels ({@code stride} ints apart from q) into 2 × panelWidth outputs of t: one
+   * chain per output vector over the columns in order, as {@link #tile1} computes each panel.
+   */
+  private void gemvPair(int cols, float[] x, int x0, int[] pw, int q, int stride, float[] t) {
     VectorSpecies<Float> fs = fsp();
     VectorSpecies<Integer> is = isp();
     int l = fs.length();
     int step = PANEL_VECTORS * l;
     FloatVector a0 = FloatVector.zero(fs), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+    int q1 = q + stride;
     int c = 0;
-    for (; c + 1 < cols; c += 2, q += step) {
-      FloatVector e = FloatVector.broadcast(fs, x[x0 + c]);
-      FloatVector d = FloatVector.broadcast(fs, x[x0 + c + 1]);
-      IntVector i0 = IntVector.fromArray(is, pw, q);
-      IntVector i1 = IntVector.fromArray(is, pw, q + l);
-      IntVector i2 = IntVector.fromArray(is, pw, q + 2 * l);
-      a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a0);
-      a1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a1);
-      a2 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a2);
-      b0 = i0.and(HIGH).reinterpretAsFloats().fma(d, b0);
-      b1 = i1.and(HIGH).reinterpretAsFloats().fma(d, b1);
-      b2 = i2.and(HIGH).reinterpretAsFloats().fma(d, b2);
+    int o = 0;
+    for (; c + 1 < cols; c += 2, o += step) {
+      FloatVector lo = FloatVector.broadcast(fs, x[x0 + c]);
+      FloatVector hi = FloatVector.broadcast(fs, x[x0 + c + 1]);
+      IntVector v = IntVector.fromArray(is, pw, q + o);
+      a0 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a0));
+      v = IntVector.fromArray(is, pw, q + o + l);
+      a1 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a1));
+      v = IntVector.fromArray(is, pw, q + o + 2 * l);
+      a2 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a2));
+      v = IntVector.fromArray(is, pw, q1 + o);
+      b0 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, b0));
+      v = IntVector.fromArray(is, pw, q1 + o + l);
+      b1 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, b1));
+      v = IntVector.fromArray(is, pw, q1 + o + 2 * l);
+      b2 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, b2));
     }
-    if (c < cols) {
-      FloatVector e = FloatVector.broadcast(fs, x[x0 + c]);
-      a0 = IntVector.fromArray(is, pw, q).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a0);
-      a1 = IntVector.fromArray(is, pw, q + l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a1);
-      a2 = IntVector.fromArray(is, pw, q + 2 * l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-          .fma(e, a2);
+    if (c < cols) { // an odd last column: the low halves alone
+      FloatVector lo = FloatVector.broadcast(fs, x[x0 + c]);
+      a0 = IntVector.fromArray(is, pw, q + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a0);
+      a1 = IntVector.fromArray(is, pw, q + o + l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a1);
+      a2 = IntVector.fromArray(is, pw, q + o + 2 * l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+          .fma(lo, a2);
+      b0 = IntVector.fromArray(is, pw, q1 + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, b0);
+      b1 = IntVector.fromArray(is, pw, q1 + o + l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+          .fma(lo, b1);
+      b2 = IntVector.fromArray(is, pw, q1 + o + 2 * l).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+          .fma(lo, b2);
     }
-    a0.add(b0).intoArray(t, 0);
-    a1.add(b1).intoArray(t, l);
-    a2.add(b2).intoArray(t, 2 * l);
+    a0.intoArray(t, 0);
+    a1.intoArray(t, l);
+    a2.intoArray(t, 2 * l);
+    b0.intoArray(t, step);
+    b1.intoArray(t, step + l);
+    b2.intoArray(t, step + 2 * l);
   }
 
   /** 4 rows × 3 vectors of output, one column at a time (column 2k, then 2k + 1, from one int load). */

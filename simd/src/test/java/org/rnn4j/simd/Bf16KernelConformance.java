@@ -124,6 +124,27 @@ abstract class Bf16KernelConformance {
     }
   }
 
+  /** Batch 1 streams two panels at a time, the batched tiles one: each output is the same chain. */
+  @Test
+  void aBatchOneRowHasTheBitsItHasInABatch() {
+    for (int rows : new int[] {17, 300, 1000}) {
+      for (int cols : new int[] {3, 65, 256}) {
+        int m = 5;
+        float[] x = random(m * cols);
+        float[] w = random(rows * cols);
+        PackedMatrix p = simd.pack(w, 0, rows, cols, Precision.BF16);
+        float[] batch = new float[m * rows];
+        simd.matmulPacked(m, x, 0, cols, p, 0f, batch, 0, rows);
+        for (int r = 0; r < m; r++) {
+          float[] one = new float[rows];
+          simd.matmulPacked(1, x, r * cols, cols, p, 0f, one, 0, rows);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOfRange(batch, r * rows,
+              (r + 1) * rows), one, "row " + r + " of W=" + rows + "x" + cols);
+        }
+      }
+    }
+  }
+
   @Test
   void resultsAreBitIdenticalForAnyThreadCount() {
     for (int m : new int[] {1, 5, 130}) {

@@ -57,11 +57,31 @@ static void FN(pack_b)(int trans, int k, int n, const float *b, ptrdiff_t ldb, f
 }
 
 /*
+ * One row of a panel's two result vectors into c (+ beta·c; c not read when beta is 0): all NR
+ * columns, or the first nc of a partial last panel.
+ */
+static inline void FN(store_row)(vf r0, vf r1, float beta, float *cp, int nc) {
+  if (nc == NR) {
+    if (beta != 0.0f) {
+      r0 += beta * LD(cp);
+      r1 += beta * LD(cp + VW);
+    }
+    ST(cp, r0);
+    ST(cp + VW, r1);
+  } else {
+    float t[NR];
+    ST(t, r0);
+    ST(t + VW, r1);
+    for (int j = 0; j < nc; j++) cp[j] = beta != 0.0f ? t[j] + beta * cp[j] : t[j];
+  }
+}
+
+/*
  * mr x NR block of C from kc steps; always inlined with a constant mr so the accumulators live
- * in registers. readc: C holds a value to scale by beta and add (else it is only written).
+ * in registers. C ← alpha·acc + beta·C, C not read when beta is 0.
  */
 static inline __attribute__((always_inline)) void FN(micro)(const int mr, int kc, const float *a, ptrdiff_t rs,
-    ptrdiff_t cs, const float *bp, float *c, ptrdiff_t ldc, int nc, float alpha, float beta, int readc) {
+    ptrdiff_t cs, const float *bp, float *c, ptrdiff_t ldc, int nc, float alpha, float beta) {
   vf acc[MR][2];
   for (int i = 0; i < MR; i++) {
     acc[i][0] = (vf){0};
@@ -76,40 +96,7 @@ static inline __attribute__((always_inline)) void FN(micro)(const int mr, int kc
       acc[i][1] += ai * b1;
     }
   }
-  for (int i = 0; i < mr; i++) {
-    float *ci = c + i * ldc;
-    if (nc == NR) {
-      vf r0 = alpha * acc[i][0], r1 = alpha * acc[i][1];
-      if (readc) {
-        r0 += beta * LD(ci);
-        r1 += beta * LD(ci + VW);
-      }
-      ST(ci, r0);
-      ST(ci + VW, r1);
-    } else {
-      float t[NR];
-      ST(t, acc[i][0]);
-      ST(t + VW, acc[i][1]);
-      for (int j = 0; j < nc; j++) ci[j] = readc ? alpha * t[j] + beta * ci[j] : alpha * t[j];
-    }
-  }
-}
-
-/* One panel's two result vectors into c: all NR columns, or the first nc of a partial last panel. */
-static inline void FN(gemv_store)(vf r0, vf r1, float beta, float *cp, int nc) {
-  if (nc == NR) {
-    if (beta != 0.0f) {
-      r0 += beta * LD(cp);
-      r1 += beta * LD(cp + VW);
-    }
-    ST(cp, r0);
-    ST(cp + VW, r1);
-  } else {
-    float t[NR];
-    ST(t, r0);
-    ST(t + VW, r1);
-    for (int j = 0; j < nc; j++) cp[j] = beta != 0.0f ? t[j] + beta * cp[j] : t[j];
-  }
+  for (int i = 0; i < mr; i++) FN(store_row)(alpha * acc[i][0], alpha * acc[i][1], beta, c + i * ldc, nc);
 }
 
 /*
@@ -139,10 +126,10 @@ static void FN(gemv_packed)(int n, int k, float alpha, const float *a, ptrdiff_t
       s31 += a0 * LD(b + 3 * stride + VW);
     }
     int last = n - (jp + 3) * NR < NR ? n - (jp + 3) * NR : NR;
-    FN(gemv_store)(alpha * s00, alpha * s01, beta, c + jp * NR, NR);
-    FN(gemv_store)(alpha * s10, alpha * s11, beta, c + (jp + 1) * NR, NR);
-    FN(gemv_store)(alpha * s20, alpha * s21, beta, c + (jp + 2) * NR, NR);
-    FN(gemv_store)(alpha * s30, alpha * s31, beta, c + (jp + 3) * NR, last);
+    FN(store_row)(alpha * s00, alpha * s01, beta, c + jp * NR, NR);
+    FN(store_row)(alpha * s10, alpha * s11, beta, c + (jp + 1) * NR, NR);
+    FN(store_row)(alpha * s20, alpha * s21, beta, c + (jp + 2) * NR, NR);
+    FN(store_row)(alpha * s30, alpha * s31, beta, c + (jp + 3) * NR, last);
   }
   for (; jp < panels; jp++) {
     const float *b = bp + jp * stride;
@@ -153,7 +140,7 @@ static void FN(gemv_packed)(int n, int k, float alpha, const float *a, ptrdiff_t
       s1 += a0 * LD(b + VW);
     }
     int nc = n - jp * NR < NR ? n - jp * NR : NR;
-    FN(gemv_store)(alpha * s0, alpha * s1, beta, c + jp * NR, nc);
+    FN(store_row)(alpha * s0, alpha * s1, beta, c + jp * NR, nc);
   }
 }
 
@@ -173,7 +160,6 @@ static void FN(gemm_packed)(int m, int n, int k, float alpha, const float *a, pt
     int kc = k - pc < KC ? k - pc : KC;
     /* Later k blocks add to what the first one stored. */
     float bt = pc == 0 ? beta : 1.0f;
-    int readc = bt != 0.0f;
     for (int ic = 0; ic < m; ic += MC) {
       int mc = m - ic < MC ? m - ic : MC;
       for (int jp = 0; jp < panels; jp++) {
@@ -183,12 +169,12 @@ static void FN(gemm_packed)(int m, int n, int k, float alpha, const float *a, pt
           const float *ap = a + (ic + ir) * rs + pc * cs;
           float *cp = c + (ic + ir) * ldc + jp * NR;
           switch (mc - ir < MR ? mc - ir : MR) {
-            case 6: FN(micro)(6, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt, readc); break;
-            case 5: FN(micro)(5, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt, readc); break;
-            case 4: FN(micro)(4, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt, readc); break;
-            case 3: FN(micro)(3, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt, readc); break;
-            case 2: FN(micro)(2, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt, readc); break;
-            default: FN(micro)(1, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt, readc); break;
+            case 6: FN(micro)(6, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt); break;
+            case 5: FN(micro)(5, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt); break;
+            case 4: FN(micro)(4, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt); break;
+            case 3: FN(micro)(3, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt); break;
+            case 2: FN(micro)(2, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt); break;
+            default: FN(micro)(1, kc, ap, rs, cs, b, cp, ldc, nc, alpha, bt); break;
           }
         }
       }

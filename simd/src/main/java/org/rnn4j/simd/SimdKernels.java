@@ -591,10 +591,10 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   /**
    * Batch 1, out ← x·Wᵀ (+ beta·out) for panels [p0, p1): the weights are streamed once and there
    * is no reuse, so the limit is how fast one core pulls them in. Four panels at a time
-   * ({@link #gemvQuad}) keep four sequential streams in flight; with one stream at a time the
-   * prefetchers left a core at 19–21 GB/s on a 16 MiB W (LSTM I = H = 1024) where four reach
-   * 39–47, and at 52–59 GB/s on 4 MiB where four reach 62–71 (throwaway harness, not JMH,
-   * session 7; eight streams were no faster). Panels left over (fewer than four, or the partial
+   * ({@link #gemvQuad}) keep four sequential streams in flight; one panel at a time (one stream)
+   * reached 19–21 GB/s on a 16 MiB W (LSTM I = H = 1024) where four reach 39–47, and 51–59 GB/s
+   * on 4 MiB where four reach 62–72 (throwaway harness, not JMH, session 7; eight streams were
+   * no faster). Panels left over (fewer than four, or the partial
    * last panel of W) run through {@link #tile1}. Every output is the same FMA chain as in the
    * batched tiles, so a batch-1 row has the bits it would have in a batch.
    */

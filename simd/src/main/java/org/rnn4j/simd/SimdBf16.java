@@ -24,7 +24,8 @@ import org.rnn4j.spi.WorkerPool;
  * no vector crosses a method boundary, nothing is allocated per call (per-thread scratch, one
  * pool task per instance), and work is split only over independent outputs, so the results do
  * not depend on the thread count. Each output is summed column by column in order (one
- * accumulator) by the 4-row and 1-row tiles and batch 1's two-panel GEMV alike.
+ * accumulator) by the 3-row tiles (on a panel widened to fp32 once per chunk), the 1-row tiles
+ * and batch 1's two-panel GEMV alike.
  */
 abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V512 {
   /**
@@ -32,7 +33,8 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
    * layout); a bf16 panel is packed and read only here.
    */
   static final int PANEL_VECTORS = 3;
-  static final int MR = SimdKernels.MR;
+  /** Rows per batched tile ({@link #tile3}). */
+  static final int TILE_ROWS = 3;
   static final int ROW_BLOCK = SimdKernels.ROW_BLOCK;
   private static final int HIGH = 0xFFFF_0000;
 
@@ -40,6 +42,8 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
   /** How the products split over the pool (the fp32 kernels' pool). */
   private final PanelProduct<Panels> product;
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[256]);
+  /** A panel widened to fp32 for the batched tiles. */
+  private final ThreadLocal<float[]> wideScratch = ThreadLocal.withInitial(() -> new float[256]);
 
   SimdBf16(WorkerPool pool, long parallelMin) {
     this.panelWidth = PANEL_VECTORS * fsp().length();
@@ -70,10 +74,15 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
   }
 
   private float[] scratch(int n) {
-    float[] s = scratch.get();
+    return grow(scratch, n);
+  }
+
+  /** This thread's array of {@code local}, grown to at least n floats (once, not per call). */
+  private static float[] grow(ThreadLocal<float[]> local, int n) {
+    float[] s = local.get();
     if (s.length < n) {
       s = new float[Math.max(n, 2 * s.length)];
-      scratch.set(s);
+      local.set(s);
     }
     return s;
   }
@@ -136,7 +145,7 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
       int r0, int r1, int p0, int p1) {
     int cols = w.cols();
     int pw = panelWidth;
-    float[] t = scratch(MR * pw);
+    float[] t = scratch(TILE_ROWS * pw);
     int stride = w.pairs * pw;
     int p = p0;
     if (m == 1) {
@@ -154,14 +163,18 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
       }
       return;
     }
+    float[] wide = grow(wideScratch, 2 * w.pairs * pw);
     for (; p < p1; p++) {
       int q = p * stride;
       int j = p * pw;
       int valid = Math.min(pw, w.rows() - j);
       int r = r0;
-      for (; r + MR <= r1; r += MR) {
-        tile4(cols, x, xOff + r * ldx, ldx, w.data, q, t);
-        SimdKernels.commit(t, panelWidth, MR, valid, beta, out, outOff + r * ldo + j, ldo);
+      if (r + TILE_ROWS <= r1) {
+        widen(w.data, q, w.pairs, wide);
+      }
+      for (; r + TILE_ROWS <= r1; r += TILE_ROWS) {
+        tile3(cols, x, xOff + r * ldx, ldx, wide, t);
+        SimdKernels.commit(t, panelWidth, TILE_ROWS, valid, beta, out, outOff + r * ldo + j, ldo);
       }
       for (; r < r1; r++) {
         tile1(cols, x, xOff + r * ldx, w.data, q, t);
@@ -219,26 +232,46 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     b2.intoArray(t, step + 2 * l);
   }
 
-  /** 4 rows × 3 vectors of output, one column at a time (column 2k, then 2k + 1, from one int load). */
-  private void tile4(int cols, float[] x, int x0, int ldx, int[] pw, int q, float[] t) {
+  /**
+   * The panel at q widened to fp32, column by column ([c][panelWidth]), into wide: once per panel
+   * and chunk, for all the chunk's 3-row tiles (exact, so the sums are those of the packed ints).
+   */
+  private void widen(int[] pw, int q, int pairs, float[] wide) {
     VectorSpecies<Float> fs = fsp();
     VectorSpecies<Integer> is = isp();
     int l = fs.length();
     int step = PANEL_VECTORS * l;
+    for (int k = 0; k < pairs; k++) {
+      int src = q + k * step;
+      int dst = 2 * k * step;
+      for (int v = 0; v < step; v += l) {
+        IntVector i = IntVector.fromArray(is, pw, src + v);
+        i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(wide, dst + v);
+        i.and(HIGH).reinterpretAsFloats().intoArray(wide, dst + step + v);
+      }
+    }
+  }
+
+  /**
+   * 3 rows × 3 vectors of output from a widened panel ({@link #widen}), one column at a time: 9
+   * accumulators, 3 loads and 3 broadcasts per column. The former 4-row tile on the packed ints
+   * (12 accumulators, the ints and their widened halves live at once) spilled on AVX2's 16
+   * registers and ran at half the fp32 tiles' speed: 2048 × 512, m = 100 / 800, 36–38 → 65–75
+   * GFLOP/s, fp32 69–82 (harness, session 7).
+   */
+  private void tile3(int cols, float[] x, int x0, int ldx, float[] wp, float[] t) {
+    VectorSpecies<Float> fs = fsp();
+    int l = fs.length();
+    int step = PANEL_VECTORS * l;
     int x1 = x0 + ldx;
     int x2 = x1 + ldx;
-    int x3 = x2 + ldx;
     FloatVector zero = FloatVector.zero(fs);
     FloatVector a00 = zero, a01 = zero, a02 = zero, a10 = zero, a11 = zero, a12 = zero;
-    FloatVector a20 = zero, a21 = zero, a22 = zero, a30 = zero, a31 = zero, a32 = zero;
-    int c = 0;
-    for (; c < cols; c += 2, q += step) {
-      IntVector i0 = IntVector.fromArray(is, pw, q);
-      IntVector i1 = IntVector.fromArray(is, pw, q + l);
-      IntVector i2 = IntVector.fromArray(is, pw, q + 2 * l);
-      FloatVector w0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-      FloatVector w1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-      FloatVector w2 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    FloatVector a20 = zero, a21 = zero, a22 = zero;
+    for (int c = 0, q = 0; c < cols; c++, q += step) {
+      FloatVector w0 = FloatVector.fromArray(fs, wp, q);
+      FloatVector w1 = FloatVector.fromArray(fs, wp, q + l);
+      FloatVector w2 = FloatVector.fromArray(fs, wp, q + 2 * l);
       FloatVector b = FloatVector.broadcast(fs, x[x0 + c]);
       a00 = w0.fma(b, a00);
       a01 = w1.fma(b, a01);
@@ -251,32 +284,6 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
       a20 = w0.fma(b, a20);
       a21 = w1.fma(b, a21);
       a22 = w2.fma(b, a22);
-      b = FloatVector.broadcast(fs, x[x3 + c]);
-      a30 = w0.fma(b, a30);
-      a31 = w1.fma(b, a31);
-      a32 = w2.fma(b, a32);
-      if (c + 1 == cols) {
-        break;
-      }
-      w0 = i0.and(HIGH).reinterpretAsFloats();
-      w1 = i1.and(HIGH).reinterpretAsFloats();
-      w2 = i2.and(HIGH).reinterpretAsFloats();
-      b = FloatVector.broadcast(fs, x[x0 + c + 1]);
-      a00 = w0.fma(b, a00);
-      a01 = w1.fma(b, a01);
-      a02 = w2.fma(b, a02);
-      b = FloatVector.broadcast(fs, x[x1 + c + 1]);
-      a10 = w0.fma(b, a10);
-      a11 = w1.fma(b, a11);
-      a12 = w2.fma(b, a12);
-      b = FloatVector.broadcast(fs, x[x2 + c + 1]);
-      a20 = w0.fma(b, a20);
-      a21 = w1.fma(b, a21);
-      a22 = w2.fma(b, a22);
-      b = FloatVector.broadcast(fs, x[x3 + c + 1]);
-      a30 = w0.fma(b, a30);
-      a31 = w1.fma(b, a31);
-      a32 = w2.fma(b, a32);
     }
     a00.intoArray(t, 0);
     a01.intoArray(t, l);
@@ -287,12 +294,9 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     a20.intoArray(t, 2 * step);
     a21.intoArray(t, 2 * step + l);
     a22.intoArray(t, 2 * step + 2 * l);
-    a30.intoArray(t, 3 * step);
-    a31.intoArray(t, 3 * step + l);
-    a32.intoArray(t, 3 * step + 2 * l);
   }
 
-  /** One row × 3 vectors: the same operations per output as {@link #tile4}, so the same bits. */
+  /** One row × 3 vectors: the same operations per output as {@link #tile3}, so the same bits. */
   private void tile1(int cols, float[] x, int x0, int[] pw, int q, float[] t) {
     VectorSpecies<Float> fs = fsp();
     VectorSpecies<Integer> is = isp();

@@ -594,9 +594,9 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * ({@link #gemvQuad}) keep four sequential streams in flight; one panel at a time (one stream)
    * reached 19–21 GB/s on a 16 MiB W (LSTM I = H = 1024) where four reach 39–47, and 51–59 GB/s
    * on 4 MiB where four reach 62–72 (throwaway harness, not JMH, session 7; eight streams were
-   * no faster). Panels left over (fewer than four, or the partial
-   * last panel of W) run through {@link #tile1}. Every output is the same FMA chain as in the
-   * batched tiles, so a batch-1 row has the bits it would have in a batch.
+   * no faster). Panels left over (fewer than four, or the partial last panel of W) run through
+   * {@link #tile1}. Every output is the same FMA chain as in the batched tiles, so a batch-1 row
+   * has the bits it would have in a batch.
    */
   private void gemv(Panels w, float[] x, int xOff, float beta, float[] out, int outOff, int p0, int p1,
       float[] t) {
@@ -620,7 +620,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   /**
    * Four panels, {@code stride} apart from {@code q}, into 4 × panelWidth consecutive outputs at
    * d0: each output vector is one FMA chain over the columns in order from zero (8 chains in all,
-   * enough to cover the FMA latency), then + beta·d, as {@link #tile4} computes each output.
+   * enough to cover the FMA latency), then + beta·d, as {@link #tile1} computes each output.
    */
   private void gemvQuad(int cols, float[] x, int x0, float[] pw, int q, int stride, float[] d, int d0,
       float beta) {

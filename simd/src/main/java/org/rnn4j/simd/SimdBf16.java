@@ -194,11 +194,13 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     int step = PANEL_VECTORS * l;
     FloatVector a0 = FloatVector.zero(fs), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
     int q1 = q + stride;
-    int c = 0;
-    int o = 0;
-    for (; c + 1 < cols; c += 2, o += step) {
-      FloatVector lo = FloatVector.broadcast(fs, x[x0 + c]);
-      FloatVector hi = FloatVector.broadcast(fs, x[x0 + c + 1]);
+    // Counted over column pairs k, every index (invariant base) + k·step: with two induction
+    // variables and the bound c + 1 < cols, C2 kept a bounds check on every load (session 8).
+    int pairs = cols >> 1;
+    for (int k = 0; k < pairs; k++) {
+      int o = k * step;
+      FloatVector lo = FloatVector.broadcast(fs, x[x0 + 2 * k]);
+      FloatVector hi = FloatVector.broadcast(fs, x[x0 + 2 * k + 1]);
       IntVector v = IntVector.fromArray(is, pw, q + o);
       a0 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a0));
       v = IntVector.fromArray(is, pw, q + o + l);
@@ -212,6 +214,8 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
       v = IntVector.fromArray(is, pw, q1 + o + 2 * l);
       b2 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, b2));
     }
+    int c = 2 * pairs;
+    int o = pairs * step;
     if (c < cols) { // an odd last column: the low halves alone
       FloatVector lo = FloatVector.broadcast(fs, x[x0 + c]);
       a0 = IntVector.fromArray(is, pw, q + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a0);
@@ -303,20 +307,23 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     int l = fs.length();
     int step = PANEL_VECTORS * l;
     FloatVector a0 = FloatVector.zero(fs), a1 = a0, a2 = a0;
-    int c = 0;
-    for (; c + 1 < cols; c += 2, q += step) {
-      IntVector i0 = IntVector.fromArray(is, pw, q);
-      IntVector i1 = IntVector.fromArray(is, pw, q + l);
-      IntVector i2 = IntVector.fromArray(is, pw, q + 2 * l);
-      FloatVector b = FloatVector.broadcast(fs, x[x0 + c]);
+    int pairs = cols >> 1; // counted over column pairs, as gemvPair
+    for (int k = 0; k < pairs; k++) {
+      int qk = q + k * step;
+      IntVector i0 = IntVector.fromArray(is, pw, qk);
+      IntVector i1 = IntVector.fromArray(is, pw, qk + l);
+      IntVector i2 = IntVector.fromArray(is, pw, qk + 2 * l);
+      FloatVector b = FloatVector.broadcast(fs, x[x0 + 2 * k]);
       a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a0);
       a1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a1);
       a2 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a2);
-      b = FloatVector.broadcast(fs, x[x0 + c + 1]);
+      b = FloatVector.broadcast(fs, x[x0 + 2 * k + 1]);
       a0 = i0.and(HIGH).reinterpretAsFloats().fma(b, a0);
       a1 = i1.and(HIGH).reinterpretAsFloats().fma(b, a1);
       a2 = i2.and(HIGH).reinterpretAsFloats().fma(b, a2);
     }
+    int c = 2 * pairs;
+    q += pairs * step;
     if (c < cols) {
       FloatVector b = FloatVector.broadcast(fs, x[x0 + c]);
       a0 = IntVector.fromArray(is, pw, q).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a0);

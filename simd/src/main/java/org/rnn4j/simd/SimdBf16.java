@@ -272,7 +272,8 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     FloatVector zero = FloatVector.zero(fs);
     FloatVector a00 = zero, a01 = zero, a02 = zero, a10 = zero, a11 = zero, a12 = zero;
     FloatVector a20 = zero, a21 = zero, a22 = zero;
-    for (int c = 0, q = 0; c < cols; c++, q += step) {
+    for (int c = 0; c < cols; c++) {
+      int q = c * step;
       FloatVector w0 = FloatVector.fromArray(fs, wp, q);
       FloatVector w1 = FloatVector.fromArray(fs, wp, q + l);
       FloatVector w2 = FloatVector.fromArray(fs, wp, q + 2 * l);

@@ -2,8 +2,8 @@
 """Disassembles C2's code for one method from a -XX:CompileCommand=print log without hsdis.
 
 Without an hsdis library HotSpot prints compiled code as hex; this decodes the last full (non-OSR)
-C2 compile of METHOD with objdump and prints its innermost loop with the most FMAs (the kernel's
-hot loop) and how many instructions of each kind it has: how C2 compiled a Vector API kernel
+C2 compile of METHOD with objdump and prints the loop with the most FMAs, then the most packed
+vector instructions (the kernel's hot loop) and how many instructions of each kind it has: how C2 compiled a Vector API kernel
 (spills, register copies, bounds checks, unrolling) is what decides its speed.
 
   J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
@@ -61,15 +61,19 @@ def disassemble(start, data):
 
 
 def hot_loop(insns):
-    best = None
+    """The innermost loop (a backward jump with no other loop inside) with the most FMAs, then
+    the most packed vector instructions."""
+    loops = []
     for addr, text in insns:
         m = re.match(r'j\w+\s+0x([0-9a-f]+)', text)
-        if not m or int(m.group(1), 16) >= addr:
-            continue
-        body = [i for i in insns if int(m.group(1), 16) <= i[0] <= addr]
-        if len(body) > 400:  # a jump back to a stub, not a loop
-            continue
-        key = (sum('fma' in t for _, t in body), -len(body))
+        if m and int(m.group(1), 16) < addr:
+            loops.append((int(m.group(1), 16), addr))
+    inner = [(t, a) for t, a in loops
+             if not any((t2, a2) != (t, a) and t <= t2 and a2 <= a for t2, a2 in loops)]
+    best = None
+    for t, a in inner:
+        body = [i for i in insns if t <= i[0] <= a]
+        key = (sum('fma' in x for _, x in body), sum(bool(re.match(r'v\w+p[sd]\b', x)) for _, x in body))
         if best is None or key > best[0]:
             best = (key, body)
     return best[1] if best else []

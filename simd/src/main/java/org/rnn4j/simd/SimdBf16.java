@@ -195,7 +195,7 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     FloatVector a0 = FloatVector.zero(fs), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
     int q1 = q + stride;
     // Counted over column pairs k, every index (invariant base) + k·step: with two induction
-    // variables and the bound c + 1 < cols, C2 kept a bounds check on every load (session 8).
+    // variables and the bound c + 1 < cols, C2 kept six bounds checks in the loop (session 8).
     int pairs = cols >> 1;
     for (int k = 0; k < pairs; k++) {
       int o = k * step;

@@ -193,27 +193,31 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     int l = fs.length();
     int step = PANEL_VECTORS * l;
     FloatVector a0 = FloatVector.zero(fs), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
-    int q1 = q + stride;
-    // Counted over column pairs k, every index (invariant base) + k·step: with two induction
-    // variables and the bound c + 1 < cols, C2 kept six bounds checks in the loop (session 8).
+    // Counted over x's index two columns at a time, every index (invariant base) + xc·constant:
+    // with two induction variables and the bound c + 1 < cols, C2 kept six bounds checks in the
+    // loop, and a pair counter k cost index arithmetic for x and the panels (session 8/9).
     int pairs = cols >> 1;
-    for (int k = 0; k < pairs; k++) {
-      int o = k * step;
-      FloatVector lo = FloatVector.broadcast(fs, x[x0 + 2 * k]);
-      FloatVector hi = FloatVector.broadcast(fs, x[x0 + 2 * k + 1]);
-      IntVector v = IntVector.fromArray(is, pw, q + o);
+    int half = step / 2;
+    int qx = q - x0 * half;
+    int q1x = qx + stride;
+    for (int xc = x0, xe = x0 + 2 * pairs; xc < xe; xc += 2) {
+      int o = xc * half;
+      FloatVector lo = FloatVector.broadcast(fs, x[xc]);
+      FloatVector hi = FloatVector.broadcast(fs, x[xc + 1]);
+      IntVector v = IntVector.fromArray(is, pw, qx + o);
       a0 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a0));
-      v = IntVector.fromArray(is, pw, q + o + l);
+      v = IntVector.fromArray(is, pw, qx + o + l);
       a1 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a1));
-      v = IntVector.fromArray(is, pw, q + o + 2 * l);
+      v = IntVector.fromArray(is, pw, qx + o + 2 * l);
       a2 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, a2));
-      v = IntVector.fromArray(is, pw, q1 + o);
+      v = IntVector.fromArray(is, pw, q1x + o);
       b0 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, b0));
-      v = IntVector.fromArray(is, pw, q1 + o + l);
+      v = IntVector.fromArray(is, pw, q1x + o + l);
       b1 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, b1));
-      v = IntVector.fromArray(is, pw, q1 + o + 2 * l);
+      v = IntVector.fromArray(is, pw, q1x + o + 2 * l);
       b2 = v.and(HIGH).reinterpretAsFloats().fma(hi, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(lo, b2));
     }
+    int q1 = q + stride;
     int c = 2 * pairs;
     int o = pairs * step;
     if (c < cols) { // an odd last column: the low halves alone
@@ -308,17 +312,19 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     int l = fs.length();
     int step = PANEL_VECTORS * l;
     FloatVector a0 = FloatVector.zero(fs), a1 = a0, a2 = a0;
-    int pairs = cols >> 1; // counted over column pairs, as gemvPair
-    for (int k = 0; k < pairs; k++) {
-      int qk = q + k * step;
+    int pairs = cols >> 1; // counted over x's index two columns at a time, as gemvPair
+    int half = step / 2;
+    int qx = q - x0 * half;
+    for (int xc = x0, xe = x0 + 2 * pairs; xc < xe; xc += 2) {
+      int qk = qx + xc * half;
       IntVector i0 = IntVector.fromArray(is, pw, qk);
       IntVector i1 = IntVector.fromArray(is, pw, qk + l);
       IntVector i2 = IntVector.fromArray(is, pw, qk + 2 * l);
-      FloatVector b = FloatVector.broadcast(fs, x[x0 + 2 * k]);
+      FloatVector b = FloatVector.broadcast(fs, x[xc]);
       a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a0);
       a1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a1);
       a2 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(b, a2);
-      b = FloatVector.broadcast(fs, x[x0 + 2 * k + 1]);
+      b = FloatVector.broadcast(fs, x[xc + 1]);
       a0 = i0.and(HIGH).reinterpretAsFloats().fma(b, a0);
       a1 = i1.and(HIGH).reinterpretAsFloats().fma(b, a1);
       a2 = i2.and(HIGH).reinterpretAsFloats().fma(b, a2);

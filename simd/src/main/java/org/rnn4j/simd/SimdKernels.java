@@ -402,11 +402,14 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       a30 = FloatVector.fromArray(sp, t, o + 3 * step);
       a31 = FloatVector.fromArray(sp, t, o + 3 * step + l);
     }
-    for (int c = k0; c < k1; c++) {
-      int qc = q + c * step;
+    // The loop counts x's index (one FMA row per float) and derives the panel's from it: C2 then
+    // needs one lea per column where q + c·step took four (docs/ARCHITECTURE.md, hot-loop indices).
+    int xs = step / MR;
+    int qx = q - x0 * xs;
+    for (int xc = x0 + MR * k0, xe = x0 + MR * k1; xc < xe; xc += MR) {
+      int qc = qx + xc * xs;
       FloatVector w0 = FloatVector.fromArray(sp, pw, qc);
       FloatVector w1 = FloatVector.fromArray(sp, pw, qc + l);
-      int xc = x0 + MR * c;
       FloatVector b = FloatVector.broadcast(sp, xq[xc]);
       a00 = w0.fma(b, a00);
       a01 = w1.fma(b, a01);
@@ -491,11 +494,12 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       a70 = FloatVector.fromArray(sp, t, o + 7 * step);
       a71 = FloatVector.fromArray(sp, t, o + 7 * step + l);
     }
-    for (int c = k0; c < k1; c++) {
-      int qc = q + c * step;
+    int xs = step / WIDE_MR;
+    int qx = q - x0 * xs;
+    for (int xc = x0 + WIDE_MR * k0, xe = x0 + WIDE_MR * k1; xc < xe; xc += WIDE_MR) {
+      int qc = qx + xc * xs;
       FloatVector w0 = FloatVector.fromArray(sp, pw, qc);
       FloatVector w1 = FloatVector.fromArray(sp, pw, qc + l);
-      int xc = x0 + WIDE_MR * c;
       FloatVector b;
       b = FloatVector.broadcast(sp, xq[xc + 0]);
       a00 = w0.fma(b, a00);
@@ -573,9 +577,10 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       a0 = FloatVector.fromArray(sp, t, o);
       a1 = FloatVector.fromArray(sp, t, o + l);
     }
-    for (int c = k0; c < k1; c++) {
-      int qc = q + c * step;
-      FloatVector b = FloatVector.broadcast(sp, x[x0 + c]);
+    int qx = q - x0 * step;
+    for (int xc = x0 + k0, xe = x0 + k1; xc < xe; xc++) {
+      int qc = qx + xc * step;
+      FloatVector b = FloatVector.broadcast(sp, x[xc]);
       a0 = FloatVector.fromArray(sp, pw, qc).fma(b, a0);
       a1 = FloatVector.fromArray(sp, pw, qc + l).fma(b, a1);
     }
@@ -630,13 +635,15 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     FloatVector a0 = FloatVector.zero(sp), a1 = a0, b0 = a0, b1 = a0, e0 = a0, e1 = a0, f0 = a0, f1 = a0;
     // Each index is (loop-invariant base) + c·step: written as (q + c·step) + stride, C2 could not
     // take the bounds checks of the last six loads out of the loop (51 instructions per column
-    // against 30; GEMV on 4 MiB 1.16× faster, session 8, bench/RESULTS.md).
+    // against 30; GEMV on 4 MiB 1.16× faster, session 8, bench/RESULTS.md). The loop counts x's
+    // index itself, so x[c] needs no arithmetic (28; session 9).
+    q -= x0 * step;
     int q1 = q + stride;
     int q2 = q1 + stride;
     int q3 = q2 + stride;
-    for (int c = 0; c < cols; c++) {
+    for (int c = x0, ce = x0 + cols; c < ce; c++) {
       int qc = c * step;
-      FloatVector xc = FloatVector.broadcast(sp, x[x0 + c]);
+      FloatVector xc = FloatVector.broadcast(sp, x[c]);
       a0 = FloatVector.fromArray(sp, pw, q + qc).fma(xc, a0);
       a1 = FloatVector.fromArray(sp, pw, q + qc + l).fma(xc, a1);
       b0 = FloatVector.fromArray(sp, pw, q1 + qc).fma(xc, b0);

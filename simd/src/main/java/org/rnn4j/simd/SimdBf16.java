@@ -44,6 +44,8 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[256]);
   /** A panel widened to fp32 for the batched tiles. */
   private final ThreadLocal<float[]> wideScratch = ThreadLocal.withInitial(() -> new float[256]);
+  /** Per-thread copy of a chunk's x rows in triples, interleaved column by column ({@link #packTriples}). */
+  private final ThreadLocal<SimdKernels.PackedRows> packedRows = ThreadLocal.withInitial(SimdKernels.PackedRows::new);
 
   SimdBf16(WorkerPool pool, long parallelMin) {
     this.panelWidth = PANEL_VECTORS * fsp().length();
@@ -51,7 +53,7 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
       @Override
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
           int ldo, int r0, int r1, int p0, int p1, long call) {
-        SimdBf16.this.chunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
+        SimdBf16.this.chunk(w, m, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1, call);
       }
     };
   }
@@ -142,7 +144,7 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
 
   /** Rows [r0, r1) of the product times the output rows of panels [p0, p1). */
   private void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff, int ldo,
-      int r0, int r1, int p0, int p1) {
+      int r0, int r1, int p0, int p1, long call) {
     int cols = w.cols();
     int pw = panelWidth;
     float[] t = scratch(TILE_ROWS * pw);
@@ -164,6 +166,8 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
       return;
     }
     float[] wide = grow(wideScratch, 2 * w.pairs * pw);
+    int triples = (r1 - r0) / TILE_ROWS;
+    float[] xq = triples > 0 ? packTriples(x, xOff + r0 * ldx, ldx, cols, triples, call, r0, r1) : null;
     for (; p < p1; p++) {
       int q = p * stride;
       int j = p * pw;
@@ -173,7 +177,7 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
         widen(w.data, q, w.pairs, wide);
       }
       for (; r + TILE_ROWS <= r1; r += TILE_ROWS) {
-        tile3(cols, x, xOff + r * ldx, ldx, wide, t);
+        tile3(cols, xq, (r - r0) * cols, wide, t);
         SimdKernels.commit(t, panelWidth, TILE_ROWS, valid, beta, out, outOff + r * ldo + j, ldo);
       }
       for (; r < r1; r++) {
@@ -261,35 +265,68 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
   }
 
   /**
+   * Rows of x from {@code src} ({@code ldx} apart) in groups of three, each group interleaved
+   * column by column ({@code [c][3]}) at its first row × cols, into a per-thread scratch; a
+   * thread's later chunks of the same pooled call and rows reuse it (as the fp32 products do).
+   */
+  private float[] packTriples(float[] x, int src, int ldx, int cols, int triples, long call, int r0, int r1) {
+    SimdKernels.PackedRows pr = packedRows.get();
+    if (call != 0 && pr.call == call && pr.r0 == r0 && pr.r1 == r1) {
+      return pr.data;
+    }
+    pr.call = 0;
+    if (pr.data.length < (long) triples * TILE_ROWS * cols) {
+      pr.data = new float[(int) Math.max((long) triples * TILE_ROWS * cols, 2L * pr.data.length)];
+    }
+    float[] xq = pr.data;
+    pr.call = call;
+    pr.r0 = r0;
+    pr.r1 = r1;
+    for (int g = 0; g < triples; g++) {
+      int dst = g * TILE_ROWS * cols;
+      for (int i = 0; i < TILE_ROWS; i++) {
+        int si = src + (g * TILE_ROWS + i) * ldx;
+        for (int c = 0; c < cols; c++) {
+          xq[dst + TILE_ROWS * c + i] = x[si + c];
+        }
+      }
+    }
+    return xq;
+  }
+
+  /**
    * 3 rows × 3 vectors of output from a widened panel ({@link #widen}), one column at a time: 9
-   * accumulators, 3 loads and 3 broadcasts per column. The former 4-row tile on the packed ints
-   * (12 accumulators, the ints and their widened halves live at once) spilled on AVX2's 16
+   * accumulators, 3 loads and 3 broadcasts per column, the broadcasts from x's row triple packed
+   * column by column at {@code x0} ({@link #packTriples}). The loop counts that packed index and
+   * derives the panel's from it, as the fp32 tiles do: from three rows of x, counting columns, C2
+   * spent 25 instructions per 9 FMAs (session 8) against 19. The former 4-row tile on the packed
+   * ints (12 accumulators, the ints and their widened halves live at once) spilled on AVX2's 16
    * registers and ran at half the fp32 tiles' speed: 2048 × 512, m = 100 / 800, 36–38 → 65–75
    * GFLOP/s, fp32 69–82 (harness, session 7).
    */
-  private void tile3(int cols, float[] x, int x0, int ldx, float[] wp, float[] t) {
+  private void tile3(int cols, float[] xq, int x0, float[] wp, float[] t) {
     VectorSpecies<Float> fs = fsp();
     int l = fs.length();
     int step = PANEL_VECTORS * l;
-    int x1 = x0 + ldx;
-    int x2 = x1 + ldx;
     FloatVector zero = FloatVector.zero(fs);
     FloatVector a00 = zero, a01 = zero, a02 = zero, a10 = zero, a11 = zero, a12 = zero;
     FloatVector a20 = zero, a21 = zero, a22 = zero;
-    for (int c = 0; c < cols; c++) {
-      int q = c * step;
+    // A column is TILE_ROWS floats of xq and step = TILE_ROWS · l floats of wp.
+    int qx = -x0 * l;
+    for (int xc = x0, xe = x0 + TILE_ROWS * cols; xc < xe; xc += TILE_ROWS) {
+      int q = qx + xc * l;
       FloatVector w0 = FloatVector.fromArray(fs, wp, q);
       FloatVector w1 = FloatVector.fromArray(fs, wp, q + l);
       FloatVector w2 = FloatVector.fromArray(fs, wp, q + 2 * l);
-      FloatVector b = FloatVector.broadcast(fs, x[x0 + c]);
+      FloatVector b = FloatVector.broadcast(fs, xq[xc]);
       a00 = w0.fma(b, a00);
       a01 = w1.fma(b, a01);
       a02 = w2.fma(b, a02);
-      b = FloatVector.broadcast(fs, x[x1 + c]);
+      b = FloatVector.broadcast(fs, xq[xc + 1]);
       a10 = w0.fma(b, a10);
       a11 = w1.fma(b, a11);
       a12 = w2.fma(b, a12);
-      b = FloatVector.broadcast(fs, x[x2 + c]);
+      b = FloatVector.broadcast(fs, xq[xc + 2]);
       a20 = w0.fma(b, a20);
       a21 = w1.fma(b, a21);
       a22 = w2.fma(b, a22);

@@ -143,7 +143,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * thread running more than one of them packs the rows once (at 2 threads and 16–64 rows that
    * was 4 packings per thread per step). The buffer grows, never shrinks.
    */
-  private static final class PackedRows {
+  static final class PackedRows {
     float[] data = new float[1024];
     /** The pooled call whose rows [r0, r1) data holds; 0 when it holds nothing reusable. */
     long call;

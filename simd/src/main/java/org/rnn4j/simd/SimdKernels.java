@@ -1018,12 +1018,14 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   // ---------------------------------------------------------------- fused cells
   //
-  // Forward cells (standard activations) run two fused loops per row, each over whole vectors of
+  // Forward cells (standard activations) run fused loops per row, each over whole vectors of
   // columns with every activation written out inline (the arithmetic of activate(), so the same
-  // bits): first the gate activations whose chains are independent (LSTM i, f, g, o; GRU z, r and
-  // the candidate's pre-activation) into a per-thread scratch row, then what depends on them (c',
+  // bits): first the gate activations, one loop per gate (LSTM i, f, g, o; GRU z, then r with the
+  // candidate's pre-activation) into a per-thread scratch row, then what depends on them (c',
   // tanh(c'), h; GRU n and h). One loop over the whole cell was measured latency-bound (each
   // column's sigmoid → c' → tanh chain is ~150 cycles, longer than the out-of-order window), and
+  // so was one loop over the four LSTM gates (190 instructions per vector: about one iteration in
+  // flight; a loop per gate took the B = 16 cells from 1.9–2.0 to 1.5–1.6 ms per pass, session 9);
   // the former 7 passes cost the same again in loads/stores and loop overhead. The columns past
   // the last whole vector go through zero-padded per-thread copies (no masked loads, see TAILS).
   // Training's backward cell and the RNN cell still use addThree + activate() passes.
@@ -1190,11 +1192,31 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * The LSTM gates of one row over columns [0, n) (n a multiple of the vector length), gate blocks
    * {@code gs} apart in x, hg, b, peep and s: pre-activations (x + hg) + b, + p⊙c (peepholes),
    * clamped to ±clip; i, f = sigmoid (f = 1 − i when coupled), g = tanh, and o = sigmoid unless
-   * peepholes make it wait for c' ({@link #lstmOut}). Activated gates go to s. The four chains are
-   * independent, which keeps the FMA pipes busy (one loop over a whole cell is latency-bound).
+   * peepholes make it wait for c' ({@link #lstmOut}). Activated gates go to s.
    */
   private void lstmGates(int n, int gs, float[] x, int xo, float[] hg, int ho, float[] b, int bo, float[] peep,
       int po, float clip, boolean coupled, float[] c, int co, float[] s, int so) {
+    // One loop per gate: a loop over all four (~190 instructions per vector) left the
+    // out-of-order window about one iteration, so each activation's ~50-cycle chain ran with
+    // little overlap; a loop per gate holds several iterations in flight.
+    sigmoidGate(n, x, xo, hg, ho, b, bo, peep, po, c, co, clip, s, so);
+    if (coupled) {
+      oneMinus(n, s, so, s, so + gs);
+    } else {
+      sigmoidGate(n, x, xo + gs, hg, ho + gs, b, bo + gs, peep, peep == null ? 0 : po + gs, c, co, clip, s, so + gs);
+    }
+    tanhGate(n, x, xo + 2 * gs, hg, ho + 2 * gs, b, bo + 2 * gs, clip, s, so + 2 * gs);
+    if (peep == null) {
+      sigmoidGate(n, x, xo + 3 * gs, hg, ho + 3 * gs, b, bo + 3 * gs, null, 0, c, co, clip, s, so + 3 * gs);
+    }
+  }
+
+  /**
+   * s = sigmoid(clamp((x + hg) + b (+ peep⊙c))) over columns [0, n), n a multiple of the vector
+   * length; peep null for none.
+   */
+  private void sigmoidGate(int n, float[] x, int xo, float[] hg, int ho, float[] b, int bo, float[] peep, int po,
+      float[] c, int co, float clip, float[] s, int so) {
     VectorSpecies<Float> sp = sp();
     FloatVector one = FloatVector.broadcast(sp, 1f);
     boolean clipped = clip != Float.POSITIVE_INFINITY;
@@ -1205,103 +1227,68 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     FloatVector zFloor = FloatVector.broadcast(sp, Z_FLOOR);
     FloatVector half = FloatVector.broadcast(sp, 0.5f);
     FloatVector zero = FloatVector.zero(sp);
+    for (int j = 0; j < n; j += sp.length()) {
+      FloatVector pi = FloatVector.fromArray(sp, x, xo + j).add(FloatVector.fromArray(sp, hg, ho + j))
+          .add(FloatVector.fromArray(sp, b, bo + j));
+      if (peep != null) {
+        pi = FloatVector.fromArray(sp, peep, po + j).fma(FloatVector.fromArray(sp, c, co + j), pi);
+      }
+      if (clipped) {
+        pi = pi.blend(hiClip, pi.compare(VectorOperators.GT, hiClip));
+        pi = pi.blend(loClip, pi.compare(VectorOperators.LT, loClip));
+      }
+      pi = pi.blend(loSig, pi.compare(VectorOperators.LT, loSig));
+      pi = pi.blend(hiSig, pi.compare(VectorOperators.GT, hiSig));
+      FloatVector z = pi.fma(pi, zFloor);
+      FloatVector p = z.fma(SIG_P4, SIG_P3).fma(z, FloatVector.broadcast(sp, SIG_P2))
+          .fma(z, FloatVector.broadcast(sp, SIG_P1)).fma(z, FloatVector.broadcast(sp, SIG_P0));
+      FloatVector q = z.fma(SIG_Q4, SIG_Q3).fma(z, FloatVector.broadcast(sp, SIG_Q2))
+          .fma(z, FloatVector.broadcast(sp, SIG_Q1)).fma(z, one);
+      FloatVector iv = pi.mul(p).div(q).add(half);
+      iv = iv.blend(zero, iv.compare(VectorOperators.LT, zero));
+      iv = iv.blend(one, iv.compare(VectorOperators.GT, one));
+      iv.intoArray(s, so + j);
+    }
+  }
+
+  /** s = tanh(clamp((x + hg) + b)) over columns [0, n), n a multiple of the vector length. */
+  private void tanhGate(int n, float[] x, int xo, float[] hg, int ho, float[] b, int bo, float clip, float[] s,
+      int so) {
+    VectorSpecies<Float> sp = sp();
+    FloatVector one = FloatVector.broadcast(sp, 1f);
+    boolean clipped = clip != Float.POSITIVE_INFINITY;
+    FloatVector hiClip = FloatVector.broadcast(sp, clip);
+    FloatVector loClip = FloatVector.broadcast(sp, -clip);
+    FloatVector zFloor = FloatVector.broadcast(sp, Z_FLOOR);
     FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
     FloatVector loTanh = FloatVector.broadcast(sp, -TANH_CLAMP);
     FloatVector minusOne = FloatVector.broadcast(sp, -1f);
     for (int j = 0; j < n; j += sp.length()) {
-      FloatVector cv = FloatVector.fromArray(sp, c, co + j);
-      FloatVector pi = FloatVector.fromArray(sp, x, xo + j).add(FloatVector.fromArray(sp, hg, ho + j))
+      FloatVector pg = FloatVector.fromArray(sp, x, xo + j).add(FloatVector.fromArray(sp, hg, ho + j))
           .add(FloatVector.fromArray(sp, b, bo + j));
-      if (peep != null) {
-        pi = FloatVector.fromArray(sp, peep, po + j).fma(cv, pi);
+      if (clipped) {
+        pg = pg.blend(hiClip, pg.compare(VectorOperators.GT, hiClip));
+        pg = pg.blend(loClip, pg.compare(VectorOperators.LT, loClip));
       }
-      FloatVector iv;
-      {
-        if (clipped) {
-          pi = pi.blend(hiClip, pi.compare(VectorOperators.GT, hiClip));
-          pi = pi.blend(loClip, pi.compare(VectorOperators.LT, loClip));
-        }
-        pi = pi.blend(loSig, pi.compare(VectorOperators.LT, loSig));
-        pi = pi.blend(hiSig, pi.compare(VectorOperators.GT, hiSig));
-        FloatVector z = pi.fma(pi, zFloor);
-        FloatVector p = z.fma(SIG_P4, SIG_P3).fma(z, FloatVector.broadcast(sp, SIG_P2))
-            .fma(z, FloatVector.broadcast(sp, SIG_P1)).fma(z, FloatVector.broadcast(sp, SIG_P0));
-        FloatVector q = z.fma(SIG_Q4, SIG_Q3).fma(z, FloatVector.broadcast(sp, SIG_Q2))
-            .fma(z, FloatVector.broadcast(sp, SIG_Q1)).fma(z, one);
-        iv = pi.mul(p).div(q).add(half);
-        iv = iv.blend(zero, iv.compare(VectorOperators.LT, zero));
-        iv = iv.blend(one, iv.compare(VectorOperators.GT, one));
-      }
-      iv.intoArray(s, so + j);
-      if (coupled) {
-        iv.neg().add(1f).intoArray(s, so + gs + j);
-      } else {
-        FloatVector pf = FloatVector.fromArray(sp, x, xo + gs + j).add(FloatVector.fromArray(sp, hg, ho + gs + j))
-            .add(FloatVector.fromArray(sp, b, bo + gs + j));
-        if (peep != null) {
-          pf = FloatVector.fromArray(sp, peep, po + gs + j).fma(cv, pf);
-        }
-        FloatVector fv;
-        {
-          if (clipped) {
-            pf = pf.blend(hiClip, pf.compare(VectorOperators.GT, hiClip));
-            pf = pf.blend(loClip, pf.compare(VectorOperators.LT, loClip));
-          }
-          pf = pf.blend(loSig, pf.compare(VectorOperators.LT, loSig));
-          pf = pf.blend(hiSig, pf.compare(VectorOperators.GT, hiSig));
-          FloatVector z = pf.fma(pf, zFloor);
-          FloatVector p = z.fma(SIG_P4, SIG_P3).fma(z, FloatVector.broadcast(sp, SIG_P2))
-              .fma(z, FloatVector.broadcast(sp, SIG_P1)).fma(z, FloatVector.broadcast(sp, SIG_P0));
-          FloatVector q = z.fma(SIG_Q4, SIG_Q3).fma(z, FloatVector.broadcast(sp, SIG_Q2))
-              .fma(z, FloatVector.broadcast(sp, SIG_Q1)).fma(z, one);
-          fv = pf.mul(p).div(q).add(half);
-          fv = fv.blend(zero, fv.compare(VectorOperators.LT, zero));
-          fv = fv.blend(one, fv.compare(VectorOperators.GT, one));
-        }
-        fv.intoArray(s, so + gs + j);
-      }
-      FloatVector pg = FloatVector.fromArray(sp, x, xo + 2 * gs + j).add(FloatVector.fromArray(sp, hg, ho + 2 * gs + j))
-          .add(FloatVector.fromArray(sp, b, bo + 2 * gs + j));
-      FloatVector gv;
-      {
-        if (clipped) {
-          pg = pg.blend(hiClip, pg.compare(VectorOperators.GT, hiClip));
-          pg = pg.blend(loClip, pg.compare(VectorOperators.LT, loClip));
-        }
-        FloatVector u = pg.blend(hiTanh, pg.compare(VectorOperators.GT, hiTanh));
-        u = u.blend(loTanh, u.compare(VectorOperators.LT, loTanh));
-        FloatVector z = u.fma(u, zFloor);
-        FloatVector p = z.fma(TANH_P4, TANH_P3).fma(z, FloatVector.broadcast(sp, TANH_P2))
-            .fma(z, FloatVector.broadcast(sp, TANH_P1)).fma(z, one);
-        FloatVector q = z.fma(TANH_Q4, TANH_Q3).fma(z, FloatVector.broadcast(sp, TANH_Q2))
-            .fma(z, FloatVector.broadcast(sp, TANH_Q1)).fma(z, one);
-        gv = u.mul(p).div(q);
-        gv = gv.blend(one, gv.compare(VectorOperators.GT, one));
-        gv = gv.blend(minusOne, gv.compare(VectorOperators.LT, minusOne));
-      }
-      gv.intoArray(s, so + 2 * gs + j);
-      if (peep == null) {
-        FloatVector po3 = FloatVector.fromArray(sp, x, xo + 3 * gs + j).add(FloatVector.fromArray(sp, hg, ho + 3 * gs + j))
-            .add(FloatVector.fromArray(sp, b, bo + 3 * gs + j));
-        FloatVector ov;
-        {
-          if (clipped) {
-            po3 = po3.blend(hiClip, po3.compare(VectorOperators.GT, hiClip));
-            po3 = po3.blend(loClip, po3.compare(VectorOperators.LT, loClip));
-          }
-          po3 = po3.blend(loSig, po3.compare(VectorOperators.LT, loSig));
-          po3 = po3.blend(hiSig, po3.compare(VectorOperators.GT, hiSig));
-          FloatVector z = po3.fma(po3, zFloor);
-          FloatVector p = z.fma(SIG_P4, SIG_P3).fma(z, FloatVector.broadcast(sp, SIG_P2))
-              .fma(z, FloatVector.broadcast(sp, SIG_P1)).fma(z, FloatVector.broadcast(sp, SIG_P0));
-          FloatVector q = z.fma(SIG_Q4, SIG_Q3).fma(z, FloatVector.broadcast(sp, SIG_Q2))
-              .fma(z, FloatVector.broadcast(sp, SIG_Q1)).fma(z, one);
-          ov = po3.mul(p).div(q).add(half);
-          ov = ov.blend(zero, ov.compare(VectorOperators.LT, zero));
-          ov = ov.blend(one, ov.compare(VectorOperators.GT, one));
-        }
-        ov.intoArray(s, so + 3 * gs + j);
-      }
+      FloatVector u = pg.blend(hiTanh, pg.compare(VectorOperators.GT, hiTanh));
+      u = u.blend(loTanh, u.compare(VectorOperators.LT, loTanh));
+      FloatVector z = u.fma(u, zFloor);
+      FloatVector p = z.fma(TANH_P4, TANH_P3).fma(z, FloatVector.broadcast(sp, TANH_P2))
+          .fma(z, FloatVector.broadcast(sp, TANH_P1)).fma(z, one);
+      FloatVector q = z.fma(TANH_Q4, TANH_Q3).fma(z, FloatVector.broadcast(sp, TANH_Q2))
+          .fma(z, FloatVector.broadcast(sp, TANH_Q1)).fma(z, one);
+      FloatVector gv = u.mul(p).div(q);
+      gv = gv.blend(one, gv.compare(VectorOperators.GT, one));
+      gv = gv.blend(minusOne, gv.compare(VectorOperators.LT, minusOne));
+      gv.intoArray(s, so + j);
+    }
+  }
+
+  /** d = 1 − s over columns [0, n) (the coupled forget gate), as the fused loop computed it. */
+  private void oneMinus(int n, float[] s, int so, float[] d, int dOff) {
+    VectorSpecies<Float> sp = sp();
+    for (int j = 0; j < n; j += sp.length()) {
+      FloatVector.fromArray(sp, s, so + j).neg().add(1f).intoArray(d, dOff + j);
     }
   }
 
@@ -1500,7 +1487,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * {@code gs} apart in x, hg, bias ([b_r, b_z, b_in, b_hn]) and s: z = sigmoid(clamp((x + hg) + b))
    * into s, and the candidate's pre-activation pn = fma(r, hg_n + b_hn, x_n + b_in) (reset-after, r
    * = sigmoid as z) or (x_n + b_in) + (hg_n + b_hn) (reset-before: hg_n is already (r⊙h)·W_hnᵀ)
-   * into s + gs. z and r are independent chains (ILP); {@link #gruOut} does the rest.
+   * into s + gs, in two loops (z; r and pn); {@link #gruOut} does the rest.
    */
   private void gruGates(int n, int gs, boolean resetAfter, float[] x, int xo, float[] hg, int ho, float[] b, int bo,
       float clip, float[] s, int so) {
@@ -1514,27 +1501,9 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     FloatVector zFloor = FloatVector.broadcast(sp, Z_FLOOR);
     FloatVector half = FloatVector.broadcast(sp, 0.5f);
     FloatVector zero = FloatVector.zero(sp);
+    // z in a loop of its own, then r and the candidate's pre-activation (see lstmGates).
+    sigmoidGate(n, x, xo + gs, hg, ho + gs, b, bo + gs, null, 0, null, 0, clip, s, so);
     for (int j = 0; j < n; j += sp.length()) {
-      FloatVector pz = FloatVector.fromArray(sp, x, xo + gs + j).add(FloatVector.fromArray(sp, hg, ho + gs + j))
-          .add(FloatVector.fromArray(sp, b, bo + gs + j));
-      FloatVector zv;
-      {
-        if (clipped) {
-          pz = pz.blend(hiClip, pz.compare(VectorOperators.GT, hiClip));
-          pz = pz.blend(loClip, pz.compare(VectorOperators.LT, loClip));
-        }
-        pz = pz.blend(loSig, pz.compare(VectorOperators.LT, loSig));
-        pz = pz.blend(hiSig, pz.compare(VectorOperators.GT, hiSig));
-        FloatVector z = pz.fma(pz, zFloor);
-        FloatVector p = z.fma(SIG_P4, SIG_P3).fma(z, FloatVector.broadcast(sp, SIG_P2))
-            .fma(z, FloatVector.broadcast(sp, SIG_P1)).fma(z, FloatVector.broadcast(sp, SIG_P0));
-        FloatVector q = z.fma(SIG_Q4, SIG_Q3).fma(z, FloatVector.broadcast(sp, SIG_Q2))
-            .fma(z, FloatVector.broadcast(sp, SIG_Q1)).fma(z, one);
-        zv = pz.mul(p).div(q).add(half);
-        zv = zv.blend(zero, zv.compare(VectorOperators.LT, zero));
-        zv = zv.blend(one, zv.compare(VectorOperators.GT, one));
-      }
-      zv.intoArray(s, so + j);
       FloatVector hn = FloatVector.fromArray(sp, hg, ho + 2 * gs + j).add(FloatVector.fromArray(sp, b, bo + 3 * gs + j));
       FloatVector xn = FloatVector.fromArray(sp, x, xo + 2 * gs + j).add(FloatVector.fromArray(sp, b, bo + 2 * gs + j));
       if (resetAfter) {

@@ -1294,68 +1294,39 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   /**
    * The rest of the LSTM row, from the activated gates in s: c' = fma(i, g, f·c) into c; o =
-   * sigmoid(pre_o + p_o⊙c') when there are peepholes, else o from s; h = o·tanh(c') (c' not
-   * clipped).
+   * sigmoid(pre_o + p_o⊙c') when there are peepholes (a gate loop of its own, after c'), else o
+   * from s; h = o·tanh(c') (c' not clipped).
    */
   private void lstmOut(int n, int gs, float[] x, int xo, float[] hg, int ho, float[] b, int bo, float[] peep, int po,
       float clip, float[] c, int co, float[] h, int hOut, float[] s, int so) {
     VectorSpecies<Float> sp = sp();
-    FloatVector one = FloatVector.broadcast(sp, 1f);
-    boolean clipped = clip != Float.POSITIVE_INFINITY;
-    FloatVector hiClip = FloatVector.broadcast(sp, clip);
-    FloatVector loClip = FloatVector.broadcast(sp, -clip);
-    FloatVector hiSig = FloatVector.broadcast(sp, SIGMOID_CLAMP);
-    FloatVector loSig = FloatVector.broadcast(sp, -SIGMOID_CLAMP);
-    FloatVector zFloor = FloatVector.broadcast(sp, Z_FLOOR);
-    FloatVector half = FloatVector.broadcast(sp, 0.5f);
-    FloatVector zero = FloatVector.zero(sp);
-    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
-    FloatVector loTanh = FloatVector.broadcast(sp, -TANH_CLAMP);
-    FloatVector minusOne = FloatVector.broadcast(sp, -1f);
     for (int j = 0; j < n; j += sp.length()) {
       FloatVector iv = FloatVector.fromArray(sp, s, so + j);
       FloatVector fv = FloatVector.fromArray(sp, s, so + gs + j);
       FloatVector gv = FloatVector.fromArray(sp, s, so + 2 * gs + j);
-      FloatVector cn = iv.fma(gv, fv.mul(FloatVector.fromArray(sp, c, co + j)));
-      cn.intoArray(c, co + j);
-      FloatVector ov;
-      if (peep != null) {
-        FloatVector po3 = FloatVector.fromArray(sp, x, xo + 3 * gs + j).add(FloatVector.fromArray(sp, hg, ho + 3 * gs + j))
-            .add(FloatVector.fromArray(sp, b, bo + 3 * gs + j));
-        po3 = FloatVector.fromArray(sp, peep, po + 2 * gs + j).fma(cn, po3);
-        {
-          if (clipped) {
-            po3 = po3.blend(hiClip, po3.compare(VectorOperators.GT, hiClip));
-            po3 = po3.blend(loClip, po3.compare(VectorOperators.LT, loClip));
-          }
-          po3 = po3.blend(loSig, po3.compare(VectorOperators.LT, loSig));
-          po3 = po3.blend(hiSig, po3.compare(VectorOperators.GT, hiSig));
-          FloatVector z = po3.fma(po3, zFloor);
-          FloatVector p = z.fma(SIG_P4, SIG_P3).fma(z, FloatVector.broadcast(sp, SIG_P2))
-              .fma(z, FloatVector.broadcast(sp, SIG_P1)).fma(z, FloatVector.broadcast(sp, SIG_P0));
-          FloatVector q = z.fma(SIG_Q4, SIG_Q3).fma(z, FloatVector.broadcast(sp, SIG_Q2))
-              .fma(z, FloatVector.broadcast(sp, SIG_Q1)).fma(z, one);
-          ov = po3.mul(p).div(q).add(half);
-          ov = ov.blend(zero, ov.compare(VectorOperators.LT, zero));
-          ov = ov.blend(one, ov.compare(VectorOperators.GT, one));
-        }
-      } else {
-        ov = FloatVector.fromArray(sp, s, so + 3 * gs + j);
-      }
-      FloatVector tc;
-      {
-        FloatVector u = cn.blend(hiTanh, cn.compare(VectorOperators.GT, hiTanh));
-        u = u.blend(loTanh, u.compare(VectorOperators.LT, loTanh));
-        FloatVector z = u.fma(u, zFloor);
-        FloatVector p = z.fma(TANH_P4, TANH_P3).fma(z, FloatVector.broadcast(sp, TANH_P2))
-            .fma(z, FloatVector.broadcast(sp, TANH_P1)).fma(z, one);
-        FloatVector q = z.fma(TANH_Q4, TANH_Q3).fma(z, FloatVector.broadcast(sp, TANH_Q2))
-            .fma(z, FloatVector.broadcast(sp, TANH_Q1)).fma(z, one);
-        tc = u.mul(p).div(q);
-        tc = tc.blend(one, tc.compare(VectorOperators.GT, one));
-        tc = tc.blend(minusOne, tc.compare(VectorOperators.LT, minusOne));
-      }
-      ov.mul(tc).intoArray(h, hOut + j);
+      iv.fma(gv, fv.mul(FloatVector.fromArray(sp, c, co + j))).intoArray(c, co + j);
+    }
+    if (peep != null) {
+      sigmoidGate(n, x, xo + 3 * gs, hg, ho + 3 * gs, b, bo + 3 * gs, peep, po + 2 * gs, c, co, clip, s, so + 3 * gs);
+    }
+    FloatVector one = FloatVector.broadcast(sp, 1f);
+    FloatVector zFloor = FloatVector.broadcast(sp, Z_FLOOR);
+    FloatVector hiTanh = FloatVector.broadcast(sp, TANH_CLAMP);
+    FloatVector loTanh = FloatVector.broadcast(sp, -TANH_CLAMP);
+    FloatVector minusOne = FloatVector.broadcast(sp, -1f);
+    for (int j = 0; j < n; j += sp.length()) {
+      FloatVector cn = FloatVector.fromArray(sp, c, co + j);
+      FloatVector u = cn.blend(hiTanh, cn.compare(VectorOperators.GT, hiTanh));
+      u = u.blend(loTanh, u.compare(VectorOperators.LT, loTanh));
+      FloatVector z = u.fma(u, zFloor);
+      FloatVector p = z.fma(TANH_P4, TANH_P3).fma(z, FloatVector.broadcast(sp, TANH_P2))
+          .fma(z, FloatVector.broadcast(sp, TANH_P1)).fma(z, one);
+      FloatVector q = z.fma(TANH_Q4, TANH_Q3).fma(z, FloatVector.broadcast(sp, TANH_Q2))
+          .fma(z, FloatVector.broadcast(sp, TANH_Q1)).fma(z, one);
+      FloatVector tc = u.mul(p).div(q);
+      tc = tc.blend(one, tc.compare(VectorOperators.GT, one));
+      tc = tc.blend(minusOne, tc.compare(VectorOperators.LT, minusOne));
+      FloatVector.fromArray(sp, s, so + 3 * gs + j).mul(tc).intoArray(h, hOut + j);
     }
   }
 

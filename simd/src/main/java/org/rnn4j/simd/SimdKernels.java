@@ -1458,46 +1458,22 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    * {@code gs} apart in x, hg, bias ([b_r, b_z, b_in, b_hn]) and s: z = sigmoid(clamp((x + hg) + b))
    * into s, and the candidate's pre-activation pn = fma(r, hg_n + b_hn, x_n + b_in) (reset-after, r
    * = sigmoid as z) or (x_n + b_in) + (hg_n + b_hn) (reset-before: hg_n is already (r⊙h)·W_hnᵀ)
-   * into s + gs, in two loops (z; r and pn); {@link #gruOut} does the rest.
+   * into s + gs, a loop per gate; {@link #gruOut} does the rest.
    */
   private void gruGates(int n, int gs, boolean resetAfter, float[] x, int xo, float[] hg, int ho, float[] b, int bo,
       float clip, float[] s, int so) {
     VectorSpecies<Float> sp = sp();
-    FloatVector one = FloatVector.broadcast(sp, 1f);
-    boolean clipped = clip != Float.POSITIVE_INFINITY;
-    FloatVector hiClip = FloatVector.broadcast(sp, clip);
-    FloatVector loClip = FloatVector.broadcast(sp, -clip);
-    FloatVector hiSig = FloatVector.broadcast(sp, SIGMOID_CLAMP);
-    FloatVector loSig = FloatVector.broadcast(sp, -SIGMOID_CLAMP);
-    FloatVector zFloor = FloatVector.broadcast(sp, Z_FLOOR);
-    FloatVector half = FloatVector.broadcast(sp, 0.5f);
-    FloatVector zero = FloatVector.zero(sp);
-    // z in a loop of its own, then r and the candidate's pre-activation (see lstmGates).
+    // A loop per gate (see lstmGates): z; r into pn's slot, which the candidate loop then
+    // overwrites column by column.
     sigmoidGate(n, x, xo + gs, hg, ho + gs, b, bo + gs, null, 0, null, 0, clip, s, so);
+    if (resetAfter) {
+      sigmoidGate(n, x, xo, hg, ho, b, bo, null, 0, null, 0, clip, s, so + gs);
+    }
     for (int j = 0; j < n; j += sp.length()) {
       FloatVector hn = FloatVector.fromArray(sp, hg, ho + 2 * gs + j).add(FloatVector.fromArray(sp, b, bo + 3 * gs + j));
       FloatVector xn = FloatVector.fromArray(sp, x, xo + 2 * gs + j).add(FloatVector.fromArray(sp, b, bo + 2 * gs + j));
       if (resetAfter) {
-        FloatVector pr = FloatVector.fromArray(sp, x, xo + j).add(FloatVector.fromArray(sp, hg, ho + j))
-            .add(FloatVector.fromArray(sp, b, bo + j));
-        FloatVector rv;
-        {
-          if (clipped) {
-            pr = pr.blend(hiClip, pr.compare(VectorOperators.GT, hiClip));
-            pr = pr.blend(loClip, pr.compare(VectorOperators.LT, loClip));
-          }
-          pr = pr.blend(loSig, pr.compare(VectorOperators.LT, loSig));
-          pr = pr.blend(hiSig, pr.compare(VectorOperators.GT, hiSig));
-          FloatVector z = pr.fma(pr, zFloor);
-          FloatVector p = z.fma(SIG_P4, SIG_P3).fma(z, FloatVector.broadcast(sp, SIG_P2))
-              .fma(z, FloatVector.broadcast(sp, SIG_P1)).fma(z, FloatVector.broadcast(sp, SIG_P0));
-          FloatVector q = z.fma(SIG_Q4, SIG_Q3).fma(z, FloatVector.broadcast(sp, SIG_Q2))
-              .fma(z, FloatVector.broadcast(sp, SIG_Q1)).fma(z, one);
-          rv = pr.mul(p).div(q).add(half);
-          rv = rv.blend(zero, rv.compare(VectorOperators.LT, zero));
-          rv = rv.blend(one, rv.compare(VectorOperators.GT, one));
-        }
-        rv.fma(hn, xn).intoArray(s, so + gs + j);
+        FloatVector.fromArray(sp, s, so + gs + j).fma(hn, xn).intoArray(s, so + gs + j);
       } else {
         xn.add(hn).intoArray(s, so + gs + j);
       }

@@ -1560,7 +1560,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   /**
    * rh = sigmoid(clamp((x_r + hg_r) + b_r))⊙h over columns [0, n), n a multiple of the vector
    * length. One fused loop, not {@link #sigmoidGate} then a product: rh may be h itself (the SPI
-   * allows it, as the scalar default does), and r must not overwrite h before the product reads it.
+   * does not forbid it and the scalar default handles it), and r must not overwrite h before the
+   * product reads it.
    */
   private void gruReset(int n, float[] x, int xo, float[] hg, int ho, float[] b, int bo, float clip, float[] h,
       int hIn, float[] rh, int rhOut) {

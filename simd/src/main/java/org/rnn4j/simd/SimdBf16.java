@@ -299,7 +299,7 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
    * accumulators, 3 loads and 3 broadcasts per column, the broadcasts from x's row triple packed
    * column by column at {@code x0} ({@link #packTriples}). The loop counts that packed index and
    * derives the panel's from it, as the fp32 tiles do: from three rows of x, counting columns, C2
-   * spent 25 instructions per 9 FMAs (session 8) against 19. The former 4-row tile on the packed
+   * spent 25 instructions per 9 FMAs (session 8) against 20. The former 4-row tile on the packed
    * ints (12 accumulators, the ints and their widened halves live at once) spilled on AVX2's 16
    * registers and ran at half the fp32 tiles' speed: 2048 × 512, m = 100 / 800, 36–38 → 65–75
    * GFLOP/s, fp32 69–82 (harness, session 7).

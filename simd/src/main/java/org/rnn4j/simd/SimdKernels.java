@@ -1020,7 +1020,7 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   //
   // Forward cells (standard activations) run fused loops per row, each over whole vectors of
   // columns with every activation written out inline (the arithmetic of activate(), so the same
-  // bits): first the gate activations, one loop per gate (LSTM i, f, g, o; GRU z, then r with the
+  // bits): first the gate activations, one loop per gate (LSTM i, f, g, o; GRU z, r, then the
   // candidate's pre-activation) into a per-thread scratch row, then what depends on them (c',
   // tanh(c'), h; GRU n and h). One loop over the whole cell was measured latency-bound (each
   // column's sigmoid → c' → tanh chain is ~150 cycles, longer than the out-of-order window), and
@@ -1196,14 +1196,14 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
    */
   private void lstmGates(int n, int gs, float[] x, int xo, float[] hg, int ho, float[] b, int bo, float[] peep,
       int po, float clip, boolean coupled, float[] c, int co, float[] s, int so) {
-    // One loop per gate: a loop over all four (~190 instructions per vector) left the
-    // out-of-order window about one iteration, so each activation's ~50-cycle chain ran with
-    // little overlap; a loop per gate holds several iterations in flight.
+    // One loop per gate: C2 compiled a loop over all four to ~190 instructions per vector, so
+    // the out-of-order window held about one iteration and each activation's chain (~50 cycles
+    // by our count) ran with little overlap; a short loop keeps several iterations in flight.
     sigmoidGate(n, x, xo, hg, ho, b, bo, peep, po, c, co, clip, s, so);
     if (coupled) {
       oneMinus(n, s, so, s, so + gs);
     } else {
-      sigmoidGate(n, x, xo + gs, hg, ho + gs, b, bo + gs, peep, peep == null ? 0 : po + gs, c, co, clip, s, so + gs);
+      sigmoidGate(n, x, xo + gs, hg, ho + gs, b, bo + gs, peep, po + gs, c, co, clip, s, so + gs);
     }
     tanhGate(n, x, xo + 2 * gs, hg, ho + 2 * gs, b, bo + 2 * gs, clip, s, so + 2 * gs);
     if (peep == null) {

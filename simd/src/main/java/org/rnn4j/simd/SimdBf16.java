@@ -44,7 +44,7 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[256]);
   /** A panel widened to fp32 for the batched tiles. */
   private final ThreadLocal<float[]> wideScratch = ThreadLocal.withInitial(() -> new float[256]);
-  /** Per-thread copy of a chunk's x rows in triples, interleaved column by column ({@link #packTriples}). */
+  /** Per-thread copy of a chunk's x rows in triples, interleaved column by column ({@link #tile3}'s broadcasts). */
   private final ThreadLocal<SimdKernels.PackedRows> packedRows = ThreadLocal.withInitial(SimdKernels.PackedRows::new);
 
   SimdBf16(WorkerPool pool, long parallelMin) {
@@ -167,7 +167,8 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     }
     float[] wide = grow(wideScratch, 2 * w.pairs * pw);
     int triples = (r1 - r0) / TILE_ROWS;
-    float[] xq = triples > 0 ? packTriples(x, xOff + r0 * ldx, ldx, cols, triples, call, r0, r1) : null;
+    float[] xq = triples > 0 ? packedRows.get()
+        .rows(x, xOff + r0 * ldx, ldx, cols, 0, triples * TILE_ROWS, TILE_ROWS, call, r0, r1) : null;
     for (; p < p1; p++) {
       int q = p * stride;
       int j = p * pw;
@@ -265,39 +266,9 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
   }
 
   /**
-   * Rows of x from {@code src} ({@code ldx} apart) in groups of three, each group interleaved
-   * column by column ({@code [c][3]}) at its first row × cols, into a per-thread scratch; a
-   * thread's later chunks of the same pooled call and rows reuse it (as the fp32 products do).
-   */
-  private float[] packTriples(float[] x, int src, int ldx, int cols, int triples, long call, int r0, int r1) {
-    SimdKernels.PackedRows pr = packedRows.get();
-    if (call != 0 && pr.call == call && pr.r0 == r0 && pr.r1 == r1) {
-      return pr.data;
-    }
-    pr.call = 0;
-    if (pr.data.length < (long) triples * TILE_ROWS * cols) {
-      pr.data = new float[(int) Math.max((long) triples * TILE_ROWS * cols, 2L * pr.data.length)];
-    }
-    float[] xq = pr.data;
-    pr.call = call;
-    pr.r0 = r0;
-    pr.r1 = r1;
-    for (int g = 0; g < triples; g++) {
-      int dst = g * TILE_ROWS * cols;
-      for (int i = 0; i < TILE_ROWS; i++) {
-        int si = src + (g * TILE_ROWS + i) * ldx;
-        for (int c = 0; c < cols; c++) {
-          xq[dst + TILE_ROWS * c + i] = x[si + c];
-        }
-      }
-    }
-    return xq;
-  }
-
-  /**
    * 3 rows × 3 vectors of output from a widened panel ({@link #widen}), one column at a time: 9
    * accumulators, 3 loads and 3 broadcasts per column, the broadcasts from x's row triple packed
-   * column by column at {@code x0} ({@link #packTriples}). The loop counts that packed index and
+   * column by column at {@code x0} ({@code SimdKernels.PackedRows}). The loop counts that packed index and
    * derives the panel's from it, as the fp32 tiles do: from three rows of x, counting columns, C2
    * spent 25 instructions per 9 FMAs (session 8) against 20. The former 4-row tile on the packed
    * ints (12 accumulators, the ints and their widened halves live at once) spilled on AVX2's 16

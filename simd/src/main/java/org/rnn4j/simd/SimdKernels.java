@@ -138,17 +138,50 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   }
 
   /**
-   * A thread's packed row groups of x ({@link #matmulChunk}) and which rows of which pooled call
-   * they hold: a batched step's product splits its one row block into several panel groups, and a
-   * thread running more than one of them packs the rows once (at 2 threads and 16–64 rows that
-   * was 4 packings per thread per step). The buffer grows, never shrinks.
+   * A thread's packed row groups of x ({@link #matmulChunk}; bf16's 3-row tiles keep their own)
+   * and which rows of which pooled call they hold: a batched step's product splits its one row
+   * block into several panel groups, and a thread running more than one of them packs the rows
+   * once (at 2 threads and 16–64 rows that was 4 packings per thread per step). The buffer grows,
+   * never shrinks.
    */
   static final class PackedRows {
-    float[] data = new float[1024];
+    private float[] data = new float[1024];
     /** The pooled call whose rows [r0, r1) data holds; 0 when it holds nothing reusable. */
-    long call;
-    int r0;
-    int r1;
+    private long call;
+    private int r0;
+    private int r1;
+
+    /**
+     * Rows [r0, r1) of x (from {@code src}, ldx apart) packed: groups of {@link #WIDE_MR} rows
+     * for the first {@code eights}, then of {@code n}, up to {@code grouped}; each group
+     * interleaved column by column ({@code [c][n]}) at its first row × cols. Packs only when
+     * this thread does not already hold the same rows of the same pooled call (call ≠ 0).
+     */
+    float[] rows(float[] x, int src, int ldx, int cols, int eights, int grouped, int n, long call, int r0,
+        int r1) {
+      if (call != 0 && this.call == call && this.r0 == r0 && this.r1 == r1) {
+        return data;
+      }
+      this.call = 0;
+      if (data.length < (long) grouped * cols) {
+        data = new float[(int) Math.max((long) grouped * cols, 2L * data.length)];
+      }
+      for (int g = 0; g < grouped; ) {
+        int size = g < eights ? WIDE_MR : n;
+        int dst = g * cols;
+        for (int i = 0; i < size; i++) {
+          int si = src + (g + i) * ldx;
+          for (int c = 0; c < cols; c++) {
+            data[dst + size * c + i] = x[si + c];
+          }
+        }
+        g += size;
+      }
+      this.call = call;
+      this.r0 = r0;
+      this.r1 = r1;
+      return data;
+    }
   }
 
   private final ThreadLocal<PackedRows> packedRows = ThreadLocal.withInitial(PackedRows::new);
@@ -287,21 +320,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     }
     int eights = sp().vectorBitSize() >= 512 ? rows / WIDE_MR * WIDE_MR : 0;
     int grouped = eights + (rows - eights) / MR * MR;
-    float[] xq = null;
-    if (grouped > 0) {
-      PackedRows pr = packedRows.get();
-      if (call == 0 || pr.call != call || pr.r0 != r0 || pr.r1 != r1) {
-        pr.call = 0;
-        if (pr.data.length < (long) grouped * cols) {
-          pr.data = new float[(int) Math.max((long) grouped * cols, 2L * pr.data.length)];
-        }
-        packRows(x, xOff + r0 * ldx, ldx, cols, eights, grouped, pr.data);
-        pr.call = call;
-        pr.r0 = r0;
-        pr.r1 = r1;
-      }
-      xq = pr.data;
-    }
+    float[] xq = grouped > 0
+        ? packedRows.get().rows(x, xOff + r0 * ldx, ldx, cols, eights, grouped, MR, call, r0, r1) : null;
     for (int p = p0; p < p1; p++) {
       int q = PANEL_BASE + p * cols * pw;
       int j = p * pw;
@@ -342,25 +362,6 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       if (!direct) {
         commit(t, pw, rows, valid, beta, out, o, ldo);
       }
-    }
-  }
-
-  /**
-   * Rows of x from {@code src} (ldx apart) into {@code xq}: groups of 8 rows for the first
-   * {@code eights}, then of 4, up to {@code grouped}; each group interleaved column by column
-   * ({@code [c][n]}) at its first row × cols.
-   */
-  private static void packRows(float[] x, int src, int ldx, int cols, int eights, int grouped, float[] xq) {
-    for (int g = 0; g < grouped; ) {
-      int n = g < eights ? WIDE_MR : MR;
-      int dst = g * cols;
-      for (int i = 0; i < n; i++) {
-        int si = src + (g + i) * ldx;
-        for (int c = 0; c < cols; c++) {
-          xq[dst + n * c + i] = x[si + c];
-        }
-      }
-      g += n;
     }
   }
 

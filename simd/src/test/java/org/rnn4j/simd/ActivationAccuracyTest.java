@@ -8,7 +8,7 @@ import org.rnn4j.Activation;
 
 /** Accuracy of the vector sigmoid and tanh ({@link SimdKernels#activate}) against float64, over a dense sweep. */
 class ActivationAccuracyTest {
-  private static final SimdKernels K = SimdKernels.create(FloatVector256OrLess.bits(), 1);
+  private static final SimdKernels K = SimdKernels.create(BackendWidth.bits(), 1);
 
   /** Every 509th float bit pattern in [−30, 30] (~4 million values), then the special cases. */
   private static float[] sweep() {

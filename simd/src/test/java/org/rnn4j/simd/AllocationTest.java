@@ -18,7 +18,7 @@ class AllocationTest {
   void stepsDoNotAllocate() {
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported(), "allocation counters unsupported");
-    int bits = FloatVector256OrLess.bits();
+    int bits = BackendWidth.bits();
     SimdKernels k = SimdKernels.create(bits, 2, 0);
     int hidden = 48;
     int rows = 5;
@@ -61,7 +61,7 @@ class AllocationTest {
   void oddSizedStepsDoNotAllocate(int hidden) {
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported(), "allocation counters unsupported");
-    SimdKernels k = SimdKernels.create(FloatVector256OrLess.bits(), 2, 0);
+    SimdKernels k = SimdKernels.create(BackendWidth.bits(), 2, 0);
     int rows = 3;
     int in = hidden + 2;
     PackedMatrix w4 = k.pack(new float[4 * hidden * in], 0, 4 * hidden, in);

@@ -19,7 +19,7 @@ class Bf16AllocationTest {
   void bf16StepsDoNotAllocate() {
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported(), "allocation counters unsupported");
-    int bits = FloatVector256OrLess.bits();
+    int bits = BackendWidth.bits();
     SimdKernels k = SimdKernels.create(bits, 2, 0);
     int hidden = 47;
     int rows = 5;

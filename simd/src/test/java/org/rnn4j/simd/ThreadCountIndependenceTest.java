@@ -9,7 +9,7 @@ import org.rnn4j.spi.PackedMatrix;
 
 /** matmulPacked gives the same bits on 1, 2 and 3 threads, whatever the split. */
 class ThreadCountIndependenceTest {
-  private static final int BITS = FloatVector256OrLess.bits();
+  private static final int BITS = BackendWidth.bits();
 
   private static float[] random(SplittableRandom rnd, int n) {
     float[] a = new float[n];

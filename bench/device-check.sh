@@ -4,7 +4,7 @@
 # suites on its widest vectors and tier, which backend the registry picks, then JMH simd / native /
 # ONNX Runtime on the issue #5 configurations at 1 and 2 threads (pinned to two cores, as
 # device-run.sh does) and simd bf16 at batch 1. Everything lands in $OUT: all.log, junit.tgz and
-# one JMH JSON per run.
+# one JMH JSON per run; bench/jmh-best.py prints best / median ratios at the end.
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/device-check}; mkdir -p "$OUT"
@@ -24,4 +24,5 @@ timeout 40 taskset -c 0 /tmp/jre/bin/java --add-modules jdk.incubator.vector --e
 jmh threads1 230 -p impl=simd,native,ort -p threads=1 -p config=$CONFIGS
 jmh threads2 160 -p impl=simd,ort -p threads=2 -p config=$CONFIGS
 jmh bf16 60 -p impl=simd -p precision=bf16 -p threads=1 -p config=lstm_512_512_100_1,gru_512_512_100_1,lstm_1024_1024_50_1,gru_1024_1024_50_1
+python3 bench/jmh-best.py "$OUT"/jmh-*.json 2>/dev/null || true
 date -u

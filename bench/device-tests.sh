@@ -24,8 +24,7 @@ suite() { # name, classpath, package, extra JVM flags, then console-launcher fil
 S=$(cp_of simd); N=$(cp_of native)
 [[ $# -gt 0 ]] && { eval "$*"; exit; }  # one suite alone, e.g. 'suite native "$N" org.rnn4j.jni ""'
 suite simd "$S" org.rnn4j.simd "" --exclude-classname '.*(128|512)Test' --exclude-classname '.*AllocationTest'
-# 128-bit lanes compile natively on any AVX2 machine, where CI runs them
-# suite simd-128 "$S" org.rnn4j.simd "" --include-classname '.*128Test'
+# (no *128Test JVM: 128-bit vectors compile natively on any AVX2 machine, where CI runs them)
 suite simd-512 "$S" org.rnn4j.simd "" --include-classname '.*512Test'
 suite simd-allocation "$S" org.rnn4j.simd "-Xbatch" --include-classname '.*AllocationTest'
 # ChildJvmTest names target/classes/... relative to the module directory, as under Maven

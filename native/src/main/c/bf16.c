@@ -33,7 +33,9 @@ RNN4J_AVX512_TARGET
 #define SUFFIX avx512
 #define ISA_NAME "avx512"
 #define VW 16
+#define BF16_AMX 1 /* NR = 32: the panels amx.c reads */
 #include "bf16_body.h"
+#undef BF16_AMX
 #undef SUFFIX
 #undef ISA_NAME
 #undef VW

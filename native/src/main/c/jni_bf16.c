@@ -24,12 +24,19 @@ static void JNICALL matmul_packed_bf16(JNIEnv *env, jclass cls, jint tier, jint 
   }
 }
 
+static jint JNICALL amx_state(JNIEnv *env, jclass cls) {
+  (void)env, (void)cls;
+  return rnn4j_amx_state();
+}
+
 static const JNINativeMethod BF16_METHODS[] = {
     {"matmulPacked", "(II[FII[SIIF[FII)V", (void *)matmul_packed_bf16},
+    {"amxState", "()I", (void *)amx_state},
 };
 
 int rnn4j_register_bf16(JNIEnv *env) {
   jclass cls = (*env)->FindClass(env, "org/rnn4j/jni/JniBf16");
   if (cls == NULL) return -1;
+  rnn4j_amx_probe();
   return (*env)->RegisterNatives(env, cls, BF16_METHODS, sizeof BF16_METHODS / sizeof BF16_METHODS[0]);
 }

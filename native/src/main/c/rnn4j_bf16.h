@@ -7,8 +7,8 @@
  * `lane << 16` and `lane & 0xFFFF0000` in registers and multiply-add in fp32; activations stay fp32
  * (not rounded to bf16).
  *
- * AMX-bf16 tiles and AVX512_BF16 (vdpbf16ps) are not implemented: no machine that has them was
- * available to test them on, and untested kernels are not shipped.
+ * On CPUs with AMX-bf16, the avx512 tier's larger products run on AMX tiles instead (amx.c), with
+ * the activations rounded to bf16 too. AVX512_BF16 (vdpbf16ps) is not used.
  */
 #ifndef RNN4J_BF16_H
 #define RNN4J_BF16_H
@@ -24,6 +24,19 @@ struct rnn4j_bf16_isa {
   void (*matmul)(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta, float *out,
                  ptrdiff_t ldo);
 };
+
+/*
+ * AMX-bf16 (amx.c): probed once from JNI_OnLoad (1: usable; -1 no amx_tile/amx_bf16 in CPUID, -2 tile
+ * state not enabled by the OS, -3 Linux refused the permission, -4 the self-check product came out wrong); the avx512 tier's products of at
+ * least RNN4J_AMX_MIN_M rows run on it when usable. rnn4j_amx_matmul returns 0 when it could not
+ * run (no staging memory), and the caller then runs the widening kernel.
+ */
+#define RNN4J_AMX_MIN_M 16
+int rnn4j_amx_probe(void);
+int rnn4j_amx_usable(void);
+int rnn4j_amx_state(void); /* what rnn4j_amx_probe found */
+int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta,
+    float *out, ptrdiff_t ldo);
 
 /* The tables, indexed like rnn4j_isas; NULL where this build has no such tier. */
 extern const struct rnn4j_bf16_isa *const rnn4j_bf16_isas[TIER_COUNT];

@@ -8,4 +8,24 @@ final class JniBf16 {
   /** out = x·Wᵀ (+ beta·out) with W in bf16 panels ({@link NativeBf16.Panels}). */
   static native void matmulPacked(int tier, int m, float[] x, int xOff, int ldx, short[] panels, int rows, int cols,
       float beta, float[] out, int outOff, int ldo);
+
+  /**
+   * What the library's AMX probe found at load: 1 usable (the avx512 tier's products of at least 16
+   * rows then run on AMX tiles), -1 no AMX-bf16 in CPUID, -2 tile state not enabled by the OS, -3
+   * Linux refused the permission (arch_prctl ARCH_REQ_XCOMP_PERM), -4 its self-check product at load came
+   * out wrong (amx.c).
+   */
+  static native int amxState();
+
+  /** {@link #amxState()} in words. */
+  static String amxDescription() {
+    return switch (amxState()) {
+      case 1 -> "usable";
+      case -1 -> "not in this CPU";
+      case -2 -> "tile state not enabled by the OS";
+      case -3 -> "Linux refused the permission (arch_prctl ARCH_REQ_XCOMP_PERM)";
+      case -4 -> "refused: its self-check product at load came out wrong";
+      default -> "not probed";
+    };
+  }
 }

@@ -119,9 +119,20 @@ public final class NativeKernels extends Kernels {
 
   @Override
   public String bf16Kernels() {
-    return "widening " + isa.id() + ": bf16 weight panels (2 bytes per weight) widened to fp32 in C, fp32 FMA; "
-        + "activations not rounded (fp32). AMX-bf16 and AVX512_BF16 (vdpbf16ps) are not implemented: no hardware "
-        + "to test them was available";
+    String widening = "widening " + isa.id() + ": bf16 weight panels (2 bytes per weight) widened to fp32 in C, "
+        + "fp32 FMA; activations not rounded (fp32)";
+    if (isa != Isa.AVX512) {
+      return widening;
+    }
+    return amxActive()
+        ? widening + " for products of fewer than 16 rows; from 16 rows AMX-bf16 tiles, with the activations "
+            + "rounded to bf16 too (fp32 accumulation)"
+        : widening + "; AMX-bf16: " + JniBf16.amxDescription();
+  }
+
+  /** Whether this kernel set's bf16 products of at least 16 rows run on AMX tiles (activations rounded to bf16). */
+  boolean amxActive() {
+    return isa == Isa.AVX512 && JniBf16.amxState() == 1;
   }
 
   @Override

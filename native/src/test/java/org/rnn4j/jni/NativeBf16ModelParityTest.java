@@ -4,10 +4,18 @@ import org.rnn4j.backend.BackendRegistry;
 import org.rnn4j.spi.Backend;
 import org.rnn4j.testing.Bf16ParitySuite;
 
-/** The registry's native backend (this CPU's best tier) in bf16 against the scalar bf16 reference. */
+/**
+ * The registry's native backend (this CPU's best tier) in bf16 against the scalar bf16 reference;
+ * where its products run on AMX tiles, against the reference that rounds their activations too.
+ */
 class NativeBf16ModelParityTest extends Bf16ParitySuite {
   @Override
   protected Backend backend() {
     return BackendRegistry.getDefault().get("native");
+  }
+
+  @Override
+  protected Backend reference() {
+    return ((NativeKernels) backend().kernels()).amxActive() ? AmxRoundedReference.backend() : super.reference();
   }
 }

@@ -1,0 +1,271 @@
+/*
+ * AMX-bf16 products for the avx512 tier's bf16 panels (rnn4j_bf16.h), for m >= RNN4J_AMX_MIN_M.
+ *
+ * The avx512 tier's panel (NR = 32 output rows; per pair of input columns q one 32-bit lane per
+ * row, column 2q in the low half) is already the layout of AMX's B operand: pair rows are 128
+ * bytes apart, so a tile of 16 pairs x 16 output rows is 16 rows of 64 bytes at stride 128, and
+ * the panel's other 16 rows start 64 bytes later. A tile that would read past a panel's last pair
+ * (k not a multiple of 32) is copied into a zero-padded staging tile instead: reading on would
+ * take the next panel's weights (0 * Inf = NaN) or run past the array.
+ *
+ * x's rows are rounded to bf16 (nearest even, as the weights are) into a zero-padded staging block
+ * of 32 rows: AMX multiplies bf16 by bf16, so unlike the widening kernels the activations are
+ * rounded too (rnn4j info says so). Products of two bf16 values are exact in fp32 and each is
+ * added with one rounding; accumulation is fp32.
+ *
+ * -DRNN4J_AMX_EMULATE (the test library of native/pom.xml, never packaged) replaces the six tile
+ * instructions with C that follows their definition in the Intel SDM, and reports AMX usable, so
+ * the blocking, staging and edges below are tested on machines without AMX; only the
+ * instructions themselves need the hardware.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rnn4j_bf16.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#define XFEATURE_XTILEDATA 18
+
+struct tile_config {
+  uint8_t palette_id;
+  uint8_t start_row;
+  uint8_t reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+};
+
+#ifdef RNN4J_AMX_EMULATE
+/* The tile registers of the calling thread, and the instructions as the SDM defines them. */
+static __thread struct {
+  uint8_t b[16][64];
+} emu_tiles[8];
+#define AMX_TARGET
+#define TILE_LOADCONFIG(cfg) ((void)(cfg))
+#define TILE_RELEASE() ((void)0)
+#define TILE_ZERO(t) memset(emu_tiles[t].b, 0, sizeof emu_tiles[t].b)
+#define TILE_LOADD(t, base, stride)                                                    \
+  do {                                                                                 \
+    for (int r_ = 0; r_ < 16; r_++)                                                    \
+      memcpy(emu_tiles[t].b[r_], (const uint8_t *)(base) + (ptrdiff_t)r_ * (stride), 64); \
+  } while (0)
+#define TILE_STORED(t, base, stride)                                                   \
+  do {                                                                                 \
+    for (int r_ = 0; r_ < 16; r_++)                                                    \
+      memcpy((uint8_t *)(base) + (ptrdiff_t)r_ * (stride), emu_tiles[t].b[r_], 64);    \
+  } while (0)
+#define TILE_DPBF16PS(c, a, b) emu_dpbf16ps(c, a, b)
+
+static float emu_bf16(const uint8_t *p) {
+  uint32_t u = (uint32_t)(p[0] | p[1] << 8) << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static void emu_dpbf16ps(int c, int a, int b) {
+  for (int m = 0; m < 16; m++) {
+    for (int kp = 0; kp < 16; kp++) {
+      for (int n = 0; n < 16; n++) {
+        float acc;
+        memcpy(&acc, emu_tiles[c].b[m] + 4 * n, 4);
+        acc += emu_bf16(emu_tiles[a].b[m] + 4 * kp) * emu_bf16(emu_tiles[b].b[kp] + 4 * n);
+        acc += emu_bf16(emu_tiles[a].b[m] + 4 * kp + 2) * emu_bf16(emu_tiles[b].b[kp] + 4 * n + 2);
+        memcpy(emu_tiles[c].b[m] + 4 * n, &acc, 4);
+      }
+    }
+  }
+}
+#else
+#include <immintrin.h>
+#define AMX_TARGET __attribute__((target("amx-tile,amx-bf16")))
+#define TILE_LOADCONFIG(cfg) _tile_loadconfig(cfg)
+#define TILE_RELEASE() _tile_release()
+#define TILE_ZERO(t) _tile_zero(t)
+#define TILE_LOADD(t, base, stride) _tile_loadd(t, base, stride)
+#define TILE_STORED(t, base, stride) _tile_stored(t, base, stride)
+#define TILE_DPBF16PS(c, a, b) _tile_dpbf16ps(c, a, b)
+#endif
+
+static int amx_state; /* 0: not probed; 1: usable; negative: why not (below) */
+
+static int amx_self_check(void);
+
+/*
+ * Whether this CPU and kernel let the process use AMX-bf16: CPUID, the OS enabling the tile state
+ * in XCR0, Linux granting the permission (once per process; it fails, for one, when a thread has a
+ * signal stack too small for the tile state), and a self-check product (below). Called once from
+ * JNI_OnLoad.
+ */
+int rnn4j_amx_probe(void) {
+#ifdef RNN4J_AMX_EMULATE
+  amx_state = 1;
+#else
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d >> 24 & 1) || !(d >> 22 & 1)) {
+    amx_state = -1; /* no amx_tile / amx_bf16 */
+  } else {
+    __cpuid(1, a, b, c, d);
+    uint32_t lo = 0, hi = 0;
+    if (c >> 27 & 1) __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo >> 17 & 3) != 3) {
+      amx_state = -2; /* the OS does not enable the tile state */
+    } else if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
+      amx_state = -3; /* permission refused */
+    } else {
+      amx_state = 1;
+    }
+  }
+#endif
+  if (amx_state == 1 && !amx_self_check()) amx_state = -4;
+  return amx_state;
+}
+
+int rnn4j_amx_usable(void) { return amx_state == 1; }
+
+int rnn4j_amx_state(void) { return amx_state; }
+
+/* fp32 -> bf16, nearest even; NaN stays NaN (quiet). The same rounding as org.rnn4j.spi.Bf16. */
+static inline uint16_t to_bf16(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((u >> 16 & 0x7F) == 0 ? u >> 16 | 0x40 : u >> 16);
+  return (uint16_t)((u + 0x7FFFu + (u >> 16 & 1)) >> 16);
+}
+
+/*
+ * out = x·Wᵀ (+ beta·out) for the avx512 tier's bf16 panels (n rows of W, k columns). Blocks of 32
+ * rows of x (two A tiles) times one panel (two B tiles): four C tiles over k in steps of 32. Returns
+ * 0 when it could not get its staging memory (the caller then runs the widening kernel).
+ */
+AMX_TARGET int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels,
+    float beta, float *out, ptrdiff_t ldo) {
+  enum { NR = 32 };
+  int pairs = (k + 1) / 2;
+  int kblocks = (pairs + 15) / 16;
+  ptrdiff_t arow = (ptrdiff_t)kblocks * 64; /* bytes per staged row of x: kblocks * 32 bf16 */
+  uint16_t *as = malloc((size_t)(32 * arow));
+  if (as == NULL) return 0;
+  uint32_t btail[16 * NR];
+  float cs[32 * NR];
+  struct tile_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.palette_id = 1;
+  for (int t = 0; t < 8; t++) {
+    cfg.rows[t] = 16;
+    cfg.colsb[t] = 64;
+  }
+  TILE_LOADCONFIG(&cfg);
+  int np = (n + NR - 1) / NR;
+  for (int i0 = 0; i0 < m; i0 += 32) {
+    int mb = m - i0 < 32 ? m - i0 : 32;
+    memset(as, 0, (size_t)(32 * arow));
+    for (int i = 0; i < mb; i++) {
+      uint16_t *dst = (uint16_t *)((uint8_t *)as + i * arow);
+      const float *src = x + (ptrdiff_t)(i0 + i) * ldx;
+      for (int p = 0; p < k; p++) dst[p] = to_bf16(src[p]);
+    }
+    for (int jp = 0; jp < np; jp++) {
+      const uint32_t *bp = (const uint32_t *)(const void *)panels + (ptrdiff_t)jp * pairs * NR;
+      TILE_ZERO(0);
+      TILE_ZERO(1);
+      TILE_ZERO(2);
+      TILE_ZERO(3);
+      for (int kb = 0; kb < kblocks; kb++) {
+        const uint32_t *b = bp + (ptrdiff_t)kb * 16 * NR;
+        if (kb * 16 + 16 > pairs) {
+          int have = pairs - kb * 16;
+          memset(btail, 0, sizeof btail);
+          memcpy(btail, b, (size_t)have * NR * 4);
+          b = btail;
+        }
+        TILE_LOADD(4, (const uint8_t *)as + kb * 64, arow);
+        TILE_LOADD(6, b, NR * 4);
+        TILE_LOADD(7, b + 16, NR * 4);
+        TILE_DPBF16PS(0, 4, 6);
+        TILE_DPBF16PS(1, 4, 7);
+        if (mb > 16) {
+          TILE_LOADD(5, (const uint8_t *)as + 16 * arow + kb * 64, arow);
+          TILE_DPBF16PS(2, 5, 6);
+          TILE_DPBF16PS(3, 5, 7);
+        }
+      }
+      TILE_STORED(0, cs, NR * 4);
+      TILE_STORED(1, cs + 16, NR * 4);
+      if (mb > 16) {
+        TILE_STORED(2, cs + 16 * NR, NR * 4);
+        TILE_STORED(3, cs + 16 * NR + 16, NR * 4);
+      }
+      int nc = n - jp * NR < NR ? n - jp * NR : NR;
+      for (int i = 0; i < mb; i++) {
+        float *o = out + (ptrdiff_t)(i0 + i) * ldo + jp * NR;
+        const float *t = cs + i * NR;
+        if (beta == 0.0f) {
+          for (int j = 0; j < nc; j++) o[j] = t[j];
+        } else {
+          for (int j = 0; j < nc; j++) o[j] = t[j] + beta * o[j];
+        }
+      }
+    }
+  }
+  TILE_RELEASE();
+  free(as);
+  return 1;
+}
+
+/*
+ * One product through every edge of rnn4j_amx_matmul (33 rows: two row blocks; 40 outputs: a partial
+ * second panel; 70 columns: 35 pairs, a partial last k tile), with beta 0 over garbage and beta 0.5,
+ * on values whose products and sums are exact in fp32 (small multiples of 1/32), so the result must
+ * equal the plain loop's bit for bit. Run once at load: AMX is used only if it passes, so a kernel or
+ * CPU that computes something else is refused (rnn4j info says so) instead of giving wrong numbers.
+ */
+static int amx_self_check(void) {
+  enum { M = 33, N = 40, K = 70, NR = 32, PAIRS = (K + 1) / 2, PANELS = (N + NR - 1) / NR };
+  static uint32_t panels[PANELS * PAIRS * NR];
+  static float x[M * K], out[M * N], want[M * N];
+  memset(panels, 0, sizeof panels);
+  for (int j = 0; j < N; j++) {
+    for (int p = 0; p < K; p++) {
+      float w = (float)((j * 7 + p * 3) % 17 - 8) / 8.0f;
+      uint32_t u;
+      memcpy(&u, &w, 4);
+      panels[((j / NR) * PAIRS + p / 2) * NR + j % NR] |= (u >> 16) << (p % 2 ? 16 : 0);
+    }
+  }
+  for (int i = 0; i < M * K; i++) x[i] = (float)((i * 5) % 13 - 6) / 4.0f;
+  for (int round = 0; round < 2; round++) {
+    float beta = round == 0 ? 0.0f : 0.5f;
+    for (int i = 0; i < M * N; i++) {
+      out[i] = round == 0 ? 1e30f : (float)(i % 9) - 4.0f;
+      want[i] = out[i];
+    }
+    for (int i = 0; i < M; i++) {
+      for (int j = 0; j < N; j++) {
+        float sum = 0.0f;
+        for (int p = 0; p < K; p++) sum += x[i * K + p] * ((float)((j * 7 + p * 3) % 17 - 8) / 8.0f);
+        want[i * N + j] = beta == 0.0f ? sum : sum + beta * want[i * N + j];
+      }
+    }
+    if (!rnn4j_amx_matmul(M, N, K, x, K, (const uint16_t *)(const void *)panels, beta, out, N)) return 0;
+    if (memcmp(out, want, sizeof out) != 0) return 0;
+  }
+  return 1;
+}
+
+#else
+int rnn4j_amx_probe(void) { return -1; }
+int rnn4j_amx_usable(void) { return 0; }
+int rnn4j_amx_state(void) { return -1; }
+int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta,
+    float *out, ptrdiff_t ldo) {
+  (void)m, (void)n, (void)k, (void)x, (void)ldx, (void)panels, (void)beta, (void)out, (void)ldo;
+  return 0;
+}
+#endif

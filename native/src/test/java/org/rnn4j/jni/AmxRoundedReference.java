@@ -1,0 +1,59 @@
+package org.rnn4j.jni;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.rnn4j.spi.Backend;
+import org.rnn4j.spi.Bf16;
+import org.rnn4j.spi.Kernels;
+import org.rnn4j.spi.PackedMatrix;
+import org.rnn4j.spi.ProbeResult;
+
+/**
+ * The scalar bf16 reference as the AMX path computes: bf16 products of at least
+ * {@link #AMX_MIN_M} rows round x to bf16 (nearest even) before multiplying, as the tiles need
+ * (amx.c); everything else is the reference kernels. Only summation order may then differ from
+ * native with AMX active, so the fp32 parity tolerance applies again.
+ */
+final class AmxRoundedReference extends Kernels {
+  /** RNN4J_AMX_MIN_M of rnn4j_bf16.h. */
+  static final int AMX_MIN_M = 16;
+
+  static Backend backend() {
+    return new Backend("scalar-amx-rounding", 0, ProbeResult.available("test reference", Map.of()),
+        new AmxRoundedReference());
+  }
+
+  /** The matrices packed in bf16 (fp32 ones are multiplied as the reference does). */
+  private final Set<PackedMatrix> bf16 = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+
+  @Override
+  protected PackedMatrix packBf16K(float[] w, int off, int rows, int cols) {
+    PackedMatrix p = super.packBf16K(w, off, rows, cols);
+    bf16.add(p);
+    return p;
+  }
+
+  @Override
+  public String name() {
+    return "scalar-amx-rounding";
+  }
+
+  @Override
+  protected void matmulPackedK(int m, float[] x, int xOff, int ldx, PackedMatrix w, float beta, float[] out,
+      int outOff, int ldo) {
+    if (m < AMX_MIN_M || !bf16.contains(w)) {
+      super.matmulPackedK(m, x, xOff, ldx, w, beta, out, outOff, ldo);
+      return;
+    }
+    int cols = w.cols();
+    float[] rounded = new float[m * cols];
+    for (int i = 0; i < m; i++) {
+      for (int c = 0; c < cols; c++) {
+        rounded[i * cols + c] = Bf16.roundToFloat(x[xOff + i * ldx + c]);
+      }
+    }
+    super.matmulPackedK(m, rounded, 0, cols, w, beta, out, outOff, ldo);
+  }
+}

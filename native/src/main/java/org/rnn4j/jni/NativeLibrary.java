@@ -20,7 +20,7 @@ final class NativeLibrary {
   static final String LIBRARY_PROPERTY = "rnn4j.native.library";
   static final String MAX_ISA_PROPERTY = "rnn4j.native.maxIsa";
   /** Must equal RNN4J_ABI in rnn4j.h. */
-  static final int ABI = 3;
+  static final int ABI = 4;
 
   /**
    * What loading found.

@@ -196,6 +196,17 @@ public final class BenchCli {
     }
     out.printf("threads: %d (rnn4j.threads, rnn4j.simd.threads, rnn4j.blas.threads, ORT intra-op); Java %s; %s%n",
         threads, System.getProperty("java.version"), shortMachine());
+    for (String impl : impls) {
+      // What bf16 means on each backend asked for in bf16 (widening or AMX, activations rounded or not).
+      if (impl.endsWith("/bf16")) {
+        String name = impl.substring(0, impl.length() - "/bf16".length());
+        try {
+          out.println(impl + ": " + BackendRegistry.getDefault().get(name).kernels().bf16Kernels());
+        } catch (RuntimeException e) {
+          out.println(impl + ": " + e.getMessage());
+        }
+      }
+    }
     List<Row> all = new ArrayList<>();
     int total = configs.size() * impls.size();
     int done = 0;

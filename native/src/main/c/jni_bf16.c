@@ -6,14 +6,16 @@
 
 #include "rnn4j_bf16.h"
 
+/* One chunk of a bf16 product: the panels from panelsOff (shorts; a whole panel's start) on, for rows outputs. */
 static void JNICALL matmul_packed_bf16(JNIEnv *env, jclass cls, jint tier, jint m, jfloatArray x, jint xOff,
-    jint ldx, jshortArray panels, jint rows, jint cols, jfloat beta, jfloatArray out, jint outOff, jint ldo) {
+    jint ldx, jshortArray panels, jint panelsOff, jint rows, jint cols, jfloat beta, jfloatArray out, jint outOff,
+    jint ldo, jboolean amx) {
   (void)cls;
   float *px = (*env)->GetPrimitiveArrayCritical(env, x, NULL);
   uint16_t *pp = px == NULL ? NULL : (*env)->GetPrimitiveArrayCritical(env, panels, NULL);
   float *po = pp == NULL ? NULL : (*env)->GetPrimitiveArrayCritical(env, out, NULL);
   if (po != NULL) {
-    rnn4j_bf16_isas[tier]->matmul(m, rows, cols, px + xOff, ldx, pp, beta, po + outOff, ldo);
+    rnn4j_bf16_isas[tier]->matmul(m, rows, cols, px + xOff, ldx, pp + panelsOff, beta, po + outOff, ldo, amx);
     (*env)->ReleasePrimitiveArrayCritical(env, out, po, 0);
   }
   if (pp != NULL) (*env)->ReleasePrimitiveArrayCritical(env, panels, pp, JNI_ABORT);
@@ -30,7 +32,7 @@ static jint JNICALL amx_state(JNIEnv *env, jclass cls) {
 }
 
 static const JNINativeMethod BF16_METHODS[] = {
-    {"matmulPacked", "(II[FII[SIIF[FII)V", (void *)matmul_packed_bf16},
+    {"matmulPacked", "(II[FII[SIIIF[FIIZ)V", (void *)matmul_packed_bf16},
     {"amxState", "()I", (void *)amx_state},
 };
 

@@ -20,15 +20,20 @@
 
 struct rnn4j_bf16_isa {
   const char *name;
-  /* out[i*ldo + j] = sum_p x[i*ldx + p] * W[j][p] (+ beta*out; beta == 0: out not read), i < m, j < n. */
+  /*
+   * out[i*ldo + j] = sum_p x[i*ldx + p] * W[j][p] (+ beta*out; beta == 0: out not read), i < m, j < n.
+   * amx: the whole product (of which this may be one chunk) has at least RNN4J_AMX_MIN_M rows, so
+   * the avx512 tier runs it on AMX where usable; decided per product, not per chunk, so that the
+   * result does not depend on how threads split it.
+   */
   void (*matmul)(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta, float *out,
-                 ptrdiff_t ldo);
+                 ptrdiff_t ldo, int amx);
 };
 
 /*
  * AMX-bf16 (amx.c): probed once from JNI_OnLoad (1: usable; -1 no amx_tile/amx_bf16 in CPUID, -2 tile
  * state not enabled by the OS, -3 Linux refused the permission, -4 the self-check product came out wrong); the avx512 tier's products of at
- * least RNN4J_AMX_MIN_M rows run on it when usable. rnn4j_amx_matmul returns 0 when it could not
+ * least RNN4J_AMX_MIN_M rows (the caller's amx flag) run on it when usable. rnn4j_amx_matmul returns 0 when it could not
  * run (no staging memory), and the caller then runs the widening kernel.
  */
 #define RNN4J_AMX_MIN_M 16

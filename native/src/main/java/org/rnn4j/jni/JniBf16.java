@@ -5,9 +5,13 @@ final class JniBf16 {
   private JniBf16() {
   }
 
-  /** out = x·Wᵀ (+ beta·out) with W in bf16 panels ({@link NativeBf16.Panels}). */
-  static native void matmulPacked(int tier, int m, float[] x, int xOff, int ldx, short[] panels, int rows, int cols,
-      float beta, float[] out, int outOff, int ldo);
+  /**
+   * out = x·Wᵀ (+ beta·out) for m rows of x and the {@code rows} outputs of W's bf16 panels from
+   * {@code panelsOff} (a panel's first short; {@link NativeBf16.Panels}); {@code amx}: the whole
+   * product has at least 16 rows (AMX tiles where the avx512 tier has them).
+   */
+  static native void matmulPacked(int tier, int m, float[] x, int xOff, int ldx, short[] panels, int panelsOff,
+      int rows, int cols, float beta, float[] out, int outOff, int ldo, boolean amx);
 
   /**
    * What the library's AMX probe found at load: 1 usable (the avx512 tier's products of at least 16

@@ -13,7 +13,7 @@ import org.rnn4j.spi.WorkerPool;
  * approximations within 1e-6 absolute); a cell with any other activation runs the inherited Java
  * scalar kernel instead.
  *
- * <p>Threads: {@link #matmulPacked} products of at least 2^18 multiply-adds are split into row
+ * <p>Threads: {@link #matmulPacked} products (fp32 and bf16) of at least 2^18 multiply-adds are split into row
  * blocks × panel groups, one C call per chunk, run on a {@link WorkerPool} of {@link #threads()}
  * threads (the caller included; a pool busy with another caller means the caller computes alone).
  * Each output is computed by the same C code whichever chunk holds it, so results are
@@ -26,14 +26,17 @@ public final class NativeKernels extends Kernels {
 
   /** Rows per chunk: a multiple of the C kernel's 6-row tile and its 96-row block. */
   static final int ROW_BLOCK = 96;
+  /** RNN4J_AMX_MIN_M: bf16 products of at least this many rows run on AMX tiles where usable. */
+  static final int AMX_MIN_ROWS = 16;
   /** Below this many multiply-adds a product runs on the calling thread alone. */
   static final long DEFAULT_PARALLEL_MIN = 1L << 18;
 
   private final Isa isa;
   private final int tier;
   private final int panelWidth;
-  /** How the packed products split over the pool. */
+  /** How the packed products split over the pool: fp32 panels, and bf16 ones. */
   private final PanelProduct<Panels> product;
+  private final PanelProduct<NativeBf16.Panels> bf16Product;
 
   /** Single-threaded kernels for {@code isa}; the library must be loaded and the CPU must support the tier. */
   NativeKernels(Isa isa) {
@@ -56,11 +59,23 @@ public final class NativeKernels extends Kernels {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1, got " + threads);
     }
-    this.product = new PanelProduct<>(threads > 1 ? WorkerPool.shared(threads) : null, parallelMin, ROW_BLOCK) {
+    WorkerPool pool = threads > 1 ? WorkerPool.shared(threads) : null;
+    this.product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
       @Override
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
           int ldo, int r0, int r1, int p0, int p1, long call) {
         matmulChunk(w, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
+      }
+    };
+    // ROW_BLOCK is also a multiple of the AMX path's 32-row block.
+    this.bf16Product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
+      @Override
+      protected void chunk(NativeBf16.Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out,
+          int outOff, int ldo, int r0, int r1, int p0, int p1, long call) {
+        int pairs = (w.cols() + 1) / 2;
+        JniBf16.matmulPacked(tier, r1 - r0, x, xOff + r0 * ldx, ldx, w.data, p0 * pairs * panelWidth * 2,
+            Math.min(w.rows(), p1 * panelWidth) - p0 * panelWidth, w.cols(), beta, out,
+            outOff + r0 * ldo + p0 * panelWidth, ldo, m >= AMX_MIN_ROWS);
       }
     };
   }
@@ -125,7 +140,8 @@ public final class NativeKernels extends Kernels {
       return widening;
     }
     return amxActive()
-        ? widening + " for products of fewer than 16 rows; from 16 rows AMX-bf16 tiles, with the activations "
+        ? widening + " for products of fewer than " + AMX_MIN_ROWS + " rows; from " + AMX_MIN_ROWS
+            + " rows AMX-bf16 tiles, with the activations "
             + "rounded to bf16 too (fp32 accumulation)"
         : widening + "; AMX-bf16: " + JniBf16.amxDescription();
   }
@@ -158,8 +174,8 @@ public final class NativeKernels extends Kernels {
   protected void matmulPackedK(int m, float[] x, int xOff, int ldx, PackedMatrix w, float beta, float[] out,
       int outOff, int ldo) {
     if (w instanceof NativeBf16.Panels b) {
-      // bf16 products run on the caller's thread (the worker pool splits fp32 panels only).
-      JniBf16.matmulPacked(tier, m, x, xOff, ldx, b.data, b.rows(), b.cols(), beta, out, outOff, ldo);
+      bf16Product.multiply(b, (b.rows() + panelWidth - 1) / panelWidth, m, x, xOff, ldx, beta, out, outOff, ldo,
+          (long) m * b.rows() * b.cols());
       return;
     }
     if (!(w instanceof Panels p)) {

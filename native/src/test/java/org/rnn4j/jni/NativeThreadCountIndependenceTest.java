@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.rnn4j.Precision;
 import org.rnn4j.spi.PackedMatrix;
 
-/** The native packed product gives the same bits on 1, 2 and 3 threads, whatever the split. */
+/** The native packed products (fp32 and bf16) give the same bits on 1, 2 and 3 threads, whatever the split. */
 class NativeThreadCountIndependenceTest {
   private static float[] random(SplittableRandom rnd, int n) {
     float[] a = new float[n];
@@ -56,6 +57,36 @@ class NativeThreadCountIndependenceTest {
               assertArrayEquals(first, out, "m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + " threads="
                   + k.threads());
             }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void bf16MatmulPackedIsBitIdenticalAcrossThreadCounts() {
+    NativeKernels[] ks = kernels();
+    SplittableRandom rnd = new SplittableRandom(11);
+    // Around the AMX row threshold (16) and the 96-row chunk, odd column counts, partial panels.
+    int[][] shapes = {{1, 2048, 301}, {15, 97, 33}, {16, 65, 17}, {17, 1021, 64}, {97, 130, 75}, {200, 75, 31}};
+    for (int[] s : shapes) {
+      int m = s[0];
+      int rows = s[1];
+      int cols = s[2];
+      float[] w = random(rnd, rows * cols);
+      float[] x = random(rnd, m * cols);
+      for (float beta : new float[] {0f, 0.5f}) {
+        float[] init = random(rnd, m * rows);
+        float[] first = null;
+        for (NativeKernels k : ks) {
+          PackedMatrix p = k.pack(w, 0, rows, cols, Precision.BF16);
+          float[] out = init.clone();
+          k.matmulPacked(m, x, 0, cols, p, beta, out, 0, rows);
+          if (first == null) {
+            first = out;
+          } else {
+            assertArrayEquals(first, out, "bf16 m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + " threads="
+                + k.threads());
           }
         }
       }

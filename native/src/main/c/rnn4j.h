@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 /* Bumped whenever a JNI signature changes, so a stale library on java.library.path is refused. */
-#define RNN4J_ABI 4 /* 2: panel offset in matmulPacked (threads); 3: bf16 products (JniBf16); 4: JniBf16.amxState */
+#define RNN4J_ABI 4 /* 2: panel offset in matmulPacked (threads); 3: bf16 products (JniBf16); 4: JniBf16.amxState, bf16 chunks (panel offset, AMX flag) */
 
 /* Activation codes shared with NativeKernels.java. */
 enum { ACT_SIGMOID = 0, ACT_TANH = 1, ACT_RELU = 2 };

@@ -1,5 +1,5 @@
 /*
- * AMX-bf16 products for the avx512 tier's bf16 panels (rnn4j_bf16.h), for m >= RNN4J_AMX_MIN_M.
+ * AMX-bf16 products for the avx512 tier's bf16 panels (rnn4j_bf16.h), for the products Java marks.
  *
  * The avx512 tier's panel (NR = 32 output rows; per pair of input columns q one 32-bit lane per
  * row, column 2q in the low half) is already the layout of AMX's B operand: pair rows are 128
@@ -126,8 +126,6 @@ int rnn4j_amx_probe(void) {
   if (amx_state == 1 && !amx_self_check()) amx_state = -4;
   return amx_state;
 }
-
-int rnn4j_amx_usable(void) { return amx_state == 1; }
 
 int rnn4j_amx_state(void) { return amx_state; }
 
@@ -261,7 +259,6 @@ static int amx_self_check(void) {
 
 #else
 int rnn4j_amx_probe(void) { return -1; }
-int rnn4j_amx_usable(void) { return 0; }
 int rnn4j_amx_state(void) { return -1; }
 int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta,
     float *out, ptrdiff_t ldo) {

@@ -22,24 +22,23 @@ struct rnn4j_bf16_isa {
   const char *name;
   /*
    * out[i*ldo + j] = sum_p x[i*ldx + p] * W[j][p] (+ beta*out; beta == 0: out not read), i < m, j < n.
-   * amx: the whole product (of which this may be one chunk) has at least RNN4J_AMX_MIN_M rows, so
-   * the avx512 tier runs it on AMX where usable; decided per product, not per chunk, so that the
-   * result does not depend on how threads split it.
+   * amx: the whole product (of which this may be one chunk) is large enough for AMX, so the avx512
+   * tier runs it on AMX where usable; decided per product, not per chunk, so that the result does
+   * not depend on how threads split it.
    */
   void (*matmul)(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta, float *out,
                  ptrdiff_t ldo, int amx);
 };
 
 /*
- * AMX-bf16 (amx.c): probed once from JNI_OnLoad (1: usable; -1 no amx_tile/amx_bf16 in CPUID, -2 tile
- * state not enabled by the OS, -3 Linux refused the permission, -4 the self-check product came out wrong); the avx512 tier's products of at
- * least RNN4J_AMX_MIN_M rows (the caller's amx flag) run on it when usable. rnn4j_amx_matmul returns 0 when it could not
- * run (no staging memory), and the caller then runs the widening kernel.
+ * AMX-bf16 (amx.c). rnn4j_amx_probe runs once, from JNI_OnLoad; rnn4j_amx_state then says what it
+ * found: 1 usable; -1 no amx_tile/amx_bf16 in CPUID; -2 tile state not enabled by the OS; -3 Linux
+ * refused the permission; -4 the self-check product came out wrong. The avx512 tier runs a product
+ * on it when the caller's amx flag is set (NativeKernels.AMX_MIN_ROWS decides) and the state is 1.
+ * rnn4j_amx_matmul returns 0 when it could not run (no staging memory); the caller then widens.
  */
-#define RNN4J_AMX_MIN_M 16
 int rnn4j_amx_probe(void);
-int rnn4j_amx_usable(void);
-int rnn4j_amx_state(void); /* what rnn4j_amx_probe found */
+int rnn4j_amx_state(void);
 int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta,
     float *out, ptrdiff_t ldo);
 

@@ -8,16 +8,15 @@ final class JniBf16 {
   /**
    * out = x·Wᵀ (+ beta·out) for m rows of x and the {@code rows} outputs of W's bf16 panels from
    * {@code panelsOff} (a panel's first short; {@link NativeBf16.Panels}); {@code amx}: the whole
-   * product has at least 16 rows (AMX tiles where the avx512 tier has them).
+   * product has at least {@link NativeKernels#AMX_MIN_ROWS} rows (AMX tiles where the avx512 tier has them).
    */
   static native void matmulPacked(int tier, int m, float[] x, int xOff, int ldx, short[] panels, int panelsOff,
       int rows, int cols, float beta, float[] out, int outOff, int ldo, boolean amx);
 
   /**
-   * What the library's AMX probe found at load: 1 usable (the avx512 tier's products of at least 16
-   * rows then run on AMX tiles), -1 no AMX-bf16 in CPUID, -2 tile state not enabled by the OS, -3
-   * Linux refused the permission (arch_prctl ARCH_REQ_XCOMP_PERM), -4 its self-check product at load came
-   * out wrong (amx.c).
+   * What the library's AMX probe found at load: 1 usable, -1 no AMX-bf16 in CPUID, -2 tile state
+   * not enabled by the OS, -3 Linux refused the permission (arch_prctl ARCH_REQ_XCOMP_PERM), -4 its
+   * self-check product came out wrong (amx.c).
    */
   static native int amxState();
 

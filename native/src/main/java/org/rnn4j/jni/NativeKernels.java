@@ -26,7 +26,7 @@ public final class NativeKernels extends Kernels {
 
   /** Rows per chunk: a multiple of the C kernel's 6-row tile and its 96-row block. */
   static final int ROW_BLOCK = 96;
-  /** RNN4J_AMX_MIN_M: bf16 products of at least this many rows run on AMX tiles where usable. */
+  /** bf16 products of at least this many rows run on AMX tiles where the library found them usable. */
   static final int AMX_MIN_ROWS = 16;
   /** Below this many multiply-adds a product runs on the calling thread alone. */
   static final long DEFAULT_PARALLEL_MIN = 1L << 18;
@@ -141,12 +141,11 @@ public final class NativeKernels extends Kernels {
     }
     return amxActive()
         ? widening + " for products of fewer than " + AMX_MIN_ROWS + " rows; from " + AMX_MIN_ROWS
-            + " rows AMX-bf16 tiles, with the activations "
-            + "rounded to bf16 too (fp32 accumulation)"
+            + " rows AMX-bf16 tiles, with the activations rounded to bf16 too (fp32 accumulation)"
         : widening + "; AMX-bf16: " + JniBf16.amxDescription();
   }
 
-  /** Whether this kernel set's bf16 products of at least 16 rows run on AMX tiles (activations rounded to bf16). */
+  /** Whether this kernel set's bf16 products of {@link #AMX_MIN_ROWS} rows or more run on AMX tiles. */
   boolean amxActive() {
     return isa == Isa.AVX512 && JniBf16.amxState() == 1;
   }

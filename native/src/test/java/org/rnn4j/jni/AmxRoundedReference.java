@@ -12,14 +12,11 @@ import org.rnn4j.spi.ProbeResult;
 
 /**
  * The scalar bf16 reference as the AMX path computes: bf16 products of at least
- * {@link #AMX_MIN_M} rows round x to bf16 (nearest even) before multiplying, as the tiles need
+ * {@link NativeKernels#AMX_MIN_ROWS} rows round x to bf16 (nearest even) before multiplying, as the tiles need
  * (amx.c); everything else is the reference kernels. Only summation order may then differ from
  * native with AMX active, so the fp32 parity tolerance applies again.
  */
 final class AmxRoundedReference extends Kernels {
-  /** RNN4J_AMX_MIN_M of rnn4j_bf16.h. */
-  static final int AMX_MIN_M = 16;
-
   static Backend backend() {
     return new Backend("scalar-amx-rounding", 0, ProbeResult.available("test reference", Map.of()),
         new AmxRoundedReference());
@@ -43,7 +40,7 @@ final class AmxRoundedReference extends Kernels {
   @Override
   protected void matmulPackedK(int m, float[] x, int xOff, int ldx, PackedMatrix w, float beta, float[] out,
       int outOff, int ldo) {
-    if (m < AMX_MIN_M || !bf16.contains(w)) {
+    if (m < NativeKernels.AMX_MIN_ROWS || !bf16.contains(w)) {
       super.matmulPackedK(m, x, xOff, ldx, w, beta, out, outOff, ldo);
       return;
     }

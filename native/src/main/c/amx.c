@@ -27,6 +27,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 
 #include <cpuid.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -93,17 +94,18 @@ static void emu_dpbf16ps(int c, int a, int b) {
 #define TILE_DPBF16PS(c, a, b) _tile_dpbf16ps(c, a, b)
 #endif
 
-static int amx_state; /* 0: not probed; 1: usable; negative: why not (below) */
+static int amx_state; /* 1: usable; negative: why not (rnn4j_bf16.h); written once, under amx_once */
+static pthread_once_t amx_once = PTHREAD_ONCE_INIT;
 
 static int amx_self_check(void);
 
 /*
  * Whether this CPU and kernel let the process use AMX-bf16: CPUID, the OS enabling the tile state
  * in XCR0, Linux granting the permission (once per process; it fails, for one, when a thread has a
- * signal stack too small for the tile state), and a self-check product (below). Called once from
- * JNI_OnLoad.
+ * signal stack too small for the tile state), and a self-check product (below). Run once, by
+ * rnn4j_amx_state.
  */
-int rnn4j_amx_probe(void) {
+static void amx_probe(void) {
 #ifdef RNN4J_AMX_EMULATE
   amx_state = 1;
 #else
@@ -124,10 +126,18 @@ int rnn4j_amx_probe(void) {
   }
 #endif
   if (amx_state == 1 && !amx_self_check()) amx_state = -4;
-  return amx_state;
 }
 
-int rnn4j_amx_state(void) { return amx_state; }
+/*
+ * Probed on first use, not at library load: the permission is process-wide and has a cost for the
+ * whole process (once granted, Linux refuses sigaltstack sizes below the larger signal frame, which
+ * other native code in the JVM may still use), so only a process that asks for AMX-sized bf16
+ * products, or for the state (rnn4j info), takes it.
+ */
+int rnn4j_amx_state(void) {
+  pthread_once(&amx_once, amx_probe);
+  return amx_state;
+}
 
 /* fp32 -> bf16, nearest even; NaN stays NaN (quiet). The same rounding as org.rnn4j.spi.Bf16. */
 static inline uint16_t to_bf16(float f) {
@@ -221,7 +231,7 @@ AMX_TARGET int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t l
  * One product through every edge of rnn4j_amx_matmul (33 rows: two row blocks; 40 outputs: a partial
  * second panel; 70 columns: 35 pairs, a partial last k tile), with beta 0 over garbage and beta 0.5,
  * on values whose products and sums are exact in fp32 (small multiples of 1/32), so the result must
- * equal the plain loop's bit for bit. Run once at load: AMX is used only if it passes, so a kernel or
+ * equal the plain loop's bit for bit. Run once, by the probe: AMX is used only if it passes, so a kernel or
  * CPU that computes something else is refused (rnn4j info says so) instead of giving wrong numbers.
  */
 static int amx_self_check(void) {
@@ -258,7 +268,6 @@ static int amx_self_check(void) {
 }
 
 #else
-int rnn4j_amx_probe(void) { return -1; }
 int rnn4j_amx_state(void) { return -1; }
 int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta,
     float *out, ptrdiff_t ldo) {

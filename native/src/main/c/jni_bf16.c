@@ -39,6 +39,5 @@ static const JNINativeMethod BF16_METHODS[] = {
 int rnn4j_register_bf16(JNIEnv *env) {
   jclass cls = (*env)->FindClass(env, "org/rnn4j/jni/JniBf16");
   if (cls == NULL) return -1;
-  rnn4j_amx_probe();
   return (*env)->RegisterNatives(env, cls, BF16_METHODS, sizeof BF16_METHODS / sizeof BF16_METHODS[0]);
 }

@@ -31,13 +31,12 @@ struct rnn4j_bf16_isa {
 };
 
 /*
- * AMX-bf16 (amx.c). rnn4j_amx_probe runs once, from JNI_OnLoad; rnn4j_amx_state then says what it
+ * AMX-bf16 (amx.c). rnn4j_amx_state probes once, on its first call (thread-safe), and says what it
  * found: 1 usable; -1 no amx_tile/amx_bf16 in CPUID; -2 tile state not enabled by the OS; -3 Linux
  * refused the permission; -4 the self-check product came out wrong. The avx512 tier runs a product
  * on it when the caller's amx flag is set (NativeKernels.AMX_MIN_ROWS decides) and the state is 1.
  * rnn4j_amx_matmul returns 0 when it could not run (no staging memory); the caller then widens.
  */
-int rnn4j_amx_probe(void);
 int rnn4j_amx_state(void);
 int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta,
     float *out, ptrdiff_t ldo);

@@ -14,21 +14,23 @@ final class JniBf16 {
       int rows, int cols, float beta, float[] out, int outOff, int ldo, boolean amx);
 
   /**
-   * What the library's AMX probe found at load: 1 usable, -1 no AMX-bf16 in CPUID, -2 tile state
-   * not enabled by the OS, -3 Linux refused the permission (arch_prctl ARCH_REQ_XCOMP_PERM), -4 its
-   * self-check product came out wrong (amx.c).
+   * What the library's AMX probe found (it runs once, at the first call of this or of an AMX-sized
+   * bf16 product, not at load: the Linux permission it requests affects the whole process): 1
+   * usable, -1 no AMX-bf16 in CPUID, -2 tile state not enabled by the OS, -3 Linux refused the
+   * permission (arch_prctl ARCH_REQ_XCOMP_PERM), -4 its self-check product came out wrong (amx.c).
    */
   static native int amxState();
 
   /** {@link #amxState()} in words. */
   static String amxDescription() {
-    return switch (amxState()) {
+    int state = amxState();
+    return switch (state) {
       case 1 -> "usable";
       case -1 -> "not in this CPU";
       case -2 -> "tile state not enabled by the OS";
       case -3 -> "Linux refused the permission (arch_prctl ARCH_REQ_XCOMP_PERM)";
       case -4 -> "refused: its self-check product at load came out wrong";
-      default -> "not probed";
+      default -> "unknown state " + state;
     };
   }
 }

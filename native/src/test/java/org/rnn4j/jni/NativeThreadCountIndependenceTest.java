@@ -30,13 +30,24 @@ class NativeThreadCountIndependenceTest {
 
   @Test
   void matmulPackedIsBitIdenticalAcrossThreadCounts() {
-    NativeKernels[] ks = kernels();
-    assertEquals(3, ks[2].threads());
-    SplittableRandom rnd = new SplittableRandom(7);
+    assertEquals(3, kernels()[2].threads());
     // Row counts across the 96-row chunk, columns across the C kernel's 256-column k block,
     // outputs that end in a partial panel.
-    int[][] shapes = {{1, 257, 65}, {1, 2048, 300}, {3, 65, 17}, {17, 1021, 33}, {64, 96, 40}, {65, 257, 129},
-        {200, 75, 31}, {97, 130, 600}};
+    assertSameBitsOnEveryThreadCount(Precision.FP32, 7, new int[][] {{1, 257, 65}, {1, 2048, 300}, {3, 65, 17},
+        {17, 1021, 33}, {64, 96, 40}, {65, 257, 129}, {200, 75, 31}, {97, 130, 600}});
+  }
+
+  @Test
+  void bf16MatmulPackedIsBitIdenticalAcrossThreadCounts() {
+    // Around the AMX row threshold (16) and the 96-row chunk, odd column counts, partial panels.
+    assertSameBitsOnEveryThreadCount(Precision.BF16, 11, new int[][] {{1, 2048, 301}, {15, 97, 33}, {16, 65, 17},
+        {17, 1021, 64}, {97, 130, 75}, {200, 75, 31}});
+  }
+
+  /** Each {m, rows of W, cols} product, beta 0 and 0.5, twice over on 1, 2 and 3 threads: the same bits. */
+  private static void assertSameBitsOnEveryThreadCount(Precision precision, long seed, int[][] shapes) {
+    NativeKernels[] ks = kernels();
+    SplittableRandom rnd = new SplittableRandom(seed);
     for (int[] s : shapes) {
       int m = s[0];
       int rows = s[1];
@@ -48,45 +59,15 @@ class NativeThreadCountIndependenceTest {
         float[] first = null;
         for (int rep = 0; rep < 2; rep++) {
           for (NativeKernels k : ks) {
-            PackedMatrix p = k.pack(w, 0, rows, cols);
+            PackedMatrix p = k.pack(w, 0, rows, cols, precision);
             float[] out = init.clone();
             k.matmulPacked(m, x, 0, cols, p, beta, out, 0, rows);
             if (first == null) {
               first = out;
             } else {
-              assertArrayEquals(first, out, "m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + " threads="
-                  + k.threads());
+              assertArrayEquals(first, out, precision + " m=" + m + " W=" + rows + "x" + cols + " beta=" + beta
+                  + " threads=" + k.threads());
             }
-          }
-        }
-      }
-    }
-  }
-
-  @Test
-  void bf16MatmulPackedIsBitIdenticalAcrossThreadCounts() {
-    NativeKernels[] ks = kernels();
-    SplittableRandom rnd = new SplittableRandom(11);
-    // Around the AMX row threshold (16) and the 96-row chunk, odd column counts, partial panels.
-    int[][] shapes = {{1, 2048, 301}, {15, 97, 33}, {16, 65, 17}, {17, 1021, 64}, {97, 130, 75}, {200, 75, 31}};
-    for (int[] s : shapes) {
-      int m = s[0];
-      int rows = s[1];
-      int cols = s[2];
-      float[] w = random(rnd, rows * cols);
-      float[] x = random(rnd, m * cols);
-      for (float beta : new float[] {0f, 0.5f}) {
-        float[] init = random(rnd, m * rows);
-        float[] first = null;
-        for (NativeKernels k : ks) {
-          PackedMatrix p = k.pack(w, 0, rows, cols, Precision.BF16);
-          float[] out = init.clone();
-          k.matmulPacked(m, x, 0, cols, p, beta, out, 0, rows);
-          if (first == null) {
-            first = out;
-          } else {
-            assertArrayEquals(first, out, "bf16 m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + " threads="
-                + k.threads());
           }
         }
       }

@@ -23,14 +23,14 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code rnn4j accuracy}: how far a reduced precision (bf16) moves y, h_n and c_n from fp32, on the
- * standard configurations (PyTorch-default uniform(±1/√H) weights, standard-normal inputs), with
- * growing sequence length, and on random models of every cell type. Deterministic seeds, so the
+ * standard configurations (PyTorch-default uniform(±1/√H) weights, standard-normal inputs), batched
+ * (B = 64), with growing sequence length, and on random models of every cell type. Deterministic seeds, so the
  * table is reproducible; the bench/RESULTS-bf16.md table is its output.
  */
 @Command(name = "accuracy", description = {
     "Measure max abs/rel deviation of --precision (default bf16) from fp32 on y, h_n, c_n: LSTM/GRU I=H=512",
-    "T=100 B=1 (PyTorch-default weights, standard-normal inputs, worst of --seeds), growth with T, and random",
-    "models of every cell type. Rel: the max abs deviation over the largest |fp32| value of the tensor."})
+    "T=100 B=1 (PyTorch-default weights, standard-normal inputs, worst of --seeds), batched (T=50 B=64), growth",
+    "with T, and random models of every cell type. Rel: the max abs deviation over the largest |fp32| value of the tensor."})
 final class AccuracyCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -71,6 +71,14 @@ final class AccuracyCommand implements Callable<Integer> {
     if (!quick) {
       rows.add(new Row("standard", "lstm I=H=1024 T=50 B=1", ModelSpec.of(CellType.LSTM, 1024, 1024, 1, false), 50, 1));
       rows.add(new Row("standard", "gru I=H=1024 T=50 B=1", ModelSpec.of(CellType.GRU, 1024, 1024, 1, false), 50, 1));
+    }
+    // Batched: every step's recurrent product has B rows, which is where a backend may round the
+    // activations too (native's AMX tiles, from 16 rows), so h is rounded at every step.
+    for (CellType c : new CellType[] {CellType.LSTM, CellType.GRU}) {
+      int t = quick ? 20 : 50;
+      int batch = quick ? 16 : 64;
+      rows.add(new Row("batched", c.id() + " I=H=" + big + " T=" + t + " B=" + batch,
+          ModelSpec.of(c, big, big, 1, false), t, batch));
     }
     for (CellType c : new CellType[] {CellType.LSTM, CellType.GRU}) {
       for (int t : growth) {

@@ -121,5 +121,6 @@ class PrecisionCommandsTest {
       assertTrue(r.out().contains("| " + c.id() + " I=H="), c.id() + " missing:\n" + r.out());
     }
     assertTrue(r.out().contains("growth with T"), r.out());
+    assertTrue(r.out().contains("| lstm I=H=64 T=20 B=16 |"), r.out());
   }
 }

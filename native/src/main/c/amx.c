@@ -173,12 +173,16 @@ AMX_TARGET int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t l
   int np = (n + NR - 1) / NR;
   for (int i0 = 0; i0 < m; i0 += 32) {
     int mb = m - i0 < 32 ? m - i0 : 32;
-    memset(as, 0, (size_t)(32 * arow));
+    /* Each staged row: k rounded values, then zeros to the last k tile; rows past mb up to the
+       last A tile in use are zeros. */
+    int tiles_rows = mb > 16 ? 32 : 16;
     for (int i = 0; i < mb; i++) {
       uint16_t *dst = (uint16_t *)((uint8_t *)as + i * arow);
       const float *src = x + (ptrdiff_t)(i0 + i) * ldx;
       for (int p = 0; p < k; p++) dst[p] = to_bf16(src[p]);
+      memset(dst + k, 0, (size_t)(arow - 2 * (ptrdiff_t)k));
     }
+    memset((uint8_t *)as + mb * arow, 0, (size_t)((tiles_rows - mb) * arow));
     for (int jp = 0; jp < np; jp++) {
       const uint32_t *bp = (const uint32_t *)(const void *)panels + (ptrdiff_t)jp * pairs * NR;
       TILE_ZERO(0);

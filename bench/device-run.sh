@@ -9,7 +9,5 @@ tar xJf .dev/jre.tar.xz -C /tmp
 J=/tmp/jre/bin/java
 lscpu | grep -E "Model name|^CPU\(s\)|Thread|Core\(s\)|L2|L3"
 grep -o -w -E "avx512f|avx512_bf16|amx_tile|amx_bf16" /proc/cpuinfo | sort | uniq -c
-read -r A CA SA < <(lscpu -p=CPU,CORE,SOCKET | grep -v '^#' | head -1 | tr , ' ')
-B=$(lscpu -p=CPU,CORE,SOCKET | grep -v '^#' | awk -F, -v ca="$CA" -v sa="$SA" '$2!=ca && $3==sa {print $1; exit}')
-echo "pinned to CPUs $A,$B"
-taskset -c "$A,$B" "$J" -jar .dev/bench.jar "$@"
+source bench/device-pin.sh
+taskset -c "$PIN" "$J" -jar .dev/bench.jar "$@"

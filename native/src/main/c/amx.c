@@ -9,7 +9,7 @@
  * take the next panel's weights (0 * Inf = NaN) or run past the array.
  *
  * x's rows are rounded to bf16 (nearest even, as the weights are) into a zero-padded staging block
- * of 32 rows: AMX multiplies bf16 by bf16, so unlike the widening kernels the activations are
+ * (rows padded to a whole A tile): AMX multiplies bf16 by bf16, so unlike the widening kernels the activations are
  * rounded too (rnn4j info says so). Products of two bf16 values are exact in fp32 and each is
  * added with one rounding; accumulation is fp32.
  *
@@ -48,6 +48,7 @@ static __thread struct {
   uint8_t b[16][64];
 } emu_tiles[8];
 #define AMX_TARGET
+#define AMX_VECTOR_TARGET
 #define TILE_LOADCONFIG(cfg) ((void)(cfg))
 #define TILE_RELEASE() ((void)0)
 #define TILE_ZERO(t) memset(emu_tiles[t].b, 0, sizeof emu_tiles[t].b)
@@ -85,7 +86,9 @@ static void emu_dpbf16ps(int c, int a, int b) {
 }
 #else
 #include <immintrin.h>
-#define AMX_TARGET __attribute__((target("amx-tile,amx-bf16")))
+#define AMX_TARGET __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl")))
+/* Only called once rnn4j_amx_state is 1, so only on CPUs with AMX, all of which have AVX-512 F/BW/VL. */
+#define AMX_VECTOR_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 #define TILE_LOADCONFIG(cfg) _tile_loadconfig(cfg)
 #define TILE_RELEASE() _tile_release()
 #define TILE_ZERO(t) _tile_zero(t)
@@ -139,18 +142,52 @@ int rnn4j_amx_state(void) {
   return amx_state;
 }
 
-/* fp32 -> bf16, nearest even; NaN stays NaN (quiet). The same rounding as org.rnn4j.spi.Bf16. */
-static inline uint16_t to_bf16(float f) {
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((u >> 16 & 0x7F) == 0 ? u >> 16 | 0x40 : u >> 16);
-  return (uint16_t)((u + 0x7FFFu + (u >> 16 & 1)) >> 16);
+/*
+ * fp32 -> bf16, nearest even; NaN stays NaN (quiet). The same rounding as org.rnn4j.spi.Bf16, written
+ * without branches so that the compiler vectorises round_row (vcvtneps2bf16 is not used: it flushes
+ * subnormal inputs to zero, which the Java rounding and the tests' reference do not).
+ */
+static inline uint16_t to_bf16(uint32_t u) {
+  uint32_t q = u >> 16;
+  uint32_t nan = (q & 0x7Fu) == 0 ? q | 0x40u : q;
+  uint32_t near = (u + 0x7FFFu + (q & 1u)) >> 16;
+  return (uint16_t)((u & 0x7FFFFFFFu) > 0x7F800000u ? nan : near);
 }
 
+/* One staged row: k rounded values, then zeros up to {@code width} values (the last k tile's end). */
+AMX_VECTOR_TARGET static void round_row(uint16_t *restrict dst, const float *restrict src, int k, int width) {
+  const uint32_t *s = (const uint32_t *)(const void *)src;
+  for (int p = 0; p < k; p++) dst[p] = to_bf16(s[p]);
+  for (int p = k; p < width; p++) dst[p] = 0;
+}
+
+/* out rows (ldo apart) = tile rows (NR apart) (+ beta*out), nc columns of rows rows. */
+AMX_VECTOR_TARGET static void commit_rows(float *restrict out, ptrdiff_t ldo, const float *restrict t, int rows,
+    int nc, float beta) {
+  enum { NR = 32 };
+  for (int i = 0; i < rows; i++) {
+    float *o = out + (ptrdiff_t)i * ldo;
+    const float *r = t + i * NR;
+    if (beta == 0.0f) {
+      for (int j = 0; j < nc; j++) o[j] = r[j];
+    } else {
+      for (int j = 0; j < nc; j++) o[j] = r[j] + beta * o[j];
+    }
+  }
+}
+
+/* Bytes of rounded x staged at once: a block of rows that every panel serves before the next block. */
+#define AMX_STAGE_BYTES (512 * 1024)
+
 /*
- * out = x·Wᵀ (+ beta·out) for the avx512 tier's bf16 panels (n rows of W, k columns). Blocks of 32
- * rows of x (two A tiles) times one panel (two B tiles): four C tiles over k in steps of 32. Returns
- * 0 when it could not get its staging memory (the caller then runs the widening kernel).
+ * out = x·Wᵀ (+ beta·out) for the avx512 tier's bf16 panels (n rows of W, k columns). x's rows are
+ * rounded into a staging block of up to AMX_STAGE_BYTES (256 rows at k = 1024, at least 32); each
+ * panel then serves every 32 rows of the block in turn (two A tiles times the panel's two B tiles:
+ * four C tiles over k in steps of 32), so a panel is read from L2 or beyond once per block and from
+ * L1 for the block's other rows, instead of once per 32 rows. Every output is the same chain of
+ * tile products over k as with any other blocking, so the bits do not depend on m or on the
+ * block size. Returns 0 when it could not get its staging memory (the caller then runs the
+ * widening kernel).
  */
 AMX_TARGET int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels,
     float beta, float *out, ptrdiff_t ldo) {
@@ -158,7 +195,11 @@ AMX_TARGET int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t l
   int pairs = (k + 1) / 2;
   int kblocks = (pairs + 15) / 16;
   ptrdiff_t arow = (ptrdiff_t)kblocks * 64; /* bytes per staged row of x: kblocks * 32 bf16 */
-  uint16_t *as = malloc((size_t)(32 * arow));
+  int block = (int)(AMX_STAGE_BYTES / arow) / 32 * 32;
+  if (block < 32) block = 32;
+  int mceil = (m + 31) / 32 * 32;
+  if (block > mceil) block = mceil;
+  uint16_t *as = malloc((size_t)block * (size_t)arow);
   if (as == NULL) return 0;
   uint32_t btail[16 * NR];
   float cs[32 * NR];
@@ -171,58 +212,60 @@ AMX_TARGET int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t l
   }
   TILE_LOADCONFIG(&cfg);
   int np = (n + NR - 1) / NR;
-  for (int i0 = 0; i0 < m; i0 += 32) {
-    int mb = m - i0 < 32 ? m - i0 : 32;
-    /* Each staged row: k rounded values, then zeros to the last k tile; rows past mb up to the
-       last A tile in use are zeros. */
-    int tiles_rows = mb > 16 ? 32 : 16;
+  for (int i0 = 0; i0 < m; i0 += block) {
+    int mb = m - i0 < block ? m - i0 : block;
+    /* Rows past mb up to the last A tile in use are zeros. */
+    int tiles_rows = (mb + 15) / 16 * 16;
     for (int i = 0; i < mb; i++) {
-      uint16_t *dst = (uint16_t *)((uint8_t *)as + i * arow);
-      const float *src = x + (ptrdiff_t)(i0 + i) * ldx;
-      for (int p = 0; p < k; p++) dst[p] = to_bf16(src[p]);
-      memset(dst + k, 0, (size_t)(arow - 2 * (ptrdiff_t)k));
+      round_row((uint16_t *)(void *)((uint8_t *)as + i * arow), x + (ptrdiff_t)(i0 + i) * ldx, k, (int)(arow / 2));
     }
     memset((uint8_t *)as + mb * arow, 0, (size_t)((tiles_rows - mb) * arow));
     for (int jp = 0; jp < np; jp++) {
       const uint32_t *bp = (const uint32_t *)(const void *)panels + (ptrdiff_t)jp * pairs * NR;
-      TILE_ZERO(0);
-      TILE_ZERO(1);
-      TILE_ZERO(2);
-      TILE_ZERO(3);
-      for (int kb = 0; kb < kblocks; kb++) {
-        const uint32_t *b = bp + (ptrdiff_t)kb * 16 * NR;
-        if (kb * 16 + 16 > pairs) {
-          int have = pairs - kb * 16;
-          memset(btail, 0, sizeof btail);
-          memcpy(btail, b, (size_t)have * NR * 4);
-          b = btail;
-        }
-        TILE_LOADD(4, (const uint8_t *)as + kb * 64, arow);
-        TILE_LOADD(6, b, NR * 4);
-        TILE_LOADD(7, b + 16, NR * 4);
-        TILE_DPBF16PS(0, 4, 6);
-        TILE_DPBF16PS(1, 4, 7);
-        if (mb > 16) {
-          TILE_LOADD(5, (const uint8_t *)as + 16 * arow + kb * 64, arow);
-          TILE_DPBF16PS(2, 5, 6);
-          TILE_DPBF16PS(3, 5, 7);
-        }
-      }
-      TILE_STORED(0, cs, NR * 4);
-      TILE_STORED(1, cs + 16, NR * 4);
-      if (mb > 16) {
-        TILE_STORED(2, cs + 16 * NR, NR * 4);
-        TILE_STORED(3, cs + 16 * NR + 16, NR * 4);
+      int full_kblocks = pairs / 16;
+      if (full_kblocks < kblocks) {
+        /* The last k tile would read past this panel's last pair: stage it, zero-padded, once per panel. */
+        int have = pairs - full_kblocks * 16;
+        memset(btail, 0, sizeof btail);
+        memcpy(btail, bp + (ptrdiff_t)full_kblocks * 16 * NR, (size_t)have * NR * 4);
       }
       int nc = n - jp * NR < NR ? n - jp * NR : NR;
-      for (int i = 0; i < mb; i++) {
-        float *o = out + (ptrdiff_t)(i0 + i) * ldo + jp * NR;
-        const float *t = cs + i * NR;
-        if (beta == 0.0f) {
-          for (int j = 0; j < nc; j++) o[j] = t[j];
-        } else {
-          for (int j = 0; j < nc; j++) o[j] = t[j] + beta * o[j];
+      for (int s0 = 0; s0 < mb; s0 += 32) {
+        int sb = mb - s0 < 32 ? mb - s0 : 32;
+        const uint8_t *a = (const uint8_t *)as + s0 * arow;
+        TILE_ZERO(0);
+        TILE_ZERO(1);
+        TILE_ZERO(2);
+        TILE_ZERO(3);
+        for (int kb = 0; kb < kblocks; kb++) {
+          const uint32_t *b = kb < full_kblocks ? bp + (ptrdiff_t)kb * 16 * NR : btail;
+          TILE_LOADD(4, a + kb * 64, arow);
+          TILE_LOADD(6, b, NR * 4);
+          TILE_LOADD(7, b + 16, NR * 4);
+          TILE_DPBF16PS(0, 4, 6);
+          TILE_DPBF16PS(1, 4, 7);
+          if (sb > 16) {
+            TILE_LOADD(5, a + 16 * arow + kb * 64, arow);
+            TILE_DPBF16PS(2, 5, 6);
+            TILE_DPBF16PS(3, 5, 7);
+          }
         }
+        float *o = out + (ptrdiff_t)(i0 + s0) * ldo + jp * NR;
+        if (beta == 0.0f && nc == NR && sb == 32) {
+          /* A whole 32 x 32 block without beta goes straight to out. */
+          TILE_STORED(0, o, ldo * 4);
+          TILE_STORED(1, o + 16, ldo * 4);
+          TILE_STORED(2, o + 16 * ldo, ldo * 4);
+          TILE_STORED(3, o + 16 * ldo + 16, ldo * 4);
+          continue;
+        }
+        TILE_STORED(0, cs, NR * 4);
+        TILE_STORED(1, cs + 16, NR * 4);
+        if (sb > 16) {
+          TILE_STORED(2, cs + 16 * NR, NR * 4);
+          TILE_STORED(3, cs + 16 * NR + 16, NR * 4);
+        }
+        commit_rows(o, ldo, cs, sb, nc, beta);
       }
     }
   }

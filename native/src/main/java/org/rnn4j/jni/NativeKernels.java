@@ -34,9 +34,10 @@ public final class NativeKernels extends Kernels {
   private final Isa isa;
   private final int tier;
   private final int panelWidth;
-  /** How the packed products split over the pool: fp32 panels, and bf16 ones. */
+  /** How the packed products split over the pool: fp32 panels, bf16 ones, and bf16 ones on AMX tiles. */
   private final PanelProduct<Panels> product;
   private final PanelProduct<NativeBf16.Panels> bf16Product;
+  private final PanelProduct<NativeBf16.Panels> amxProduct;
 
   /** Single-threaded kernels for {@code isa}; the library must be loaded and the CPU must support the tier. */
   NativeKernels(Isa isa) {
@@ -67,8 +68,19 @@ public final class NativeKernels extends Kernels {
         matmulChunk(w, x, xOff, ldx, beta, out, outOff, ldo, r0, r1, p0, p1);
       }
     };
-    // ROW_BLOCK is also a multiple of the AMX path's 32-row block.
-    this.bf16Product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
+    this.bf16Product = bf16Product(pool, parallelMin, ROW_BLOCK);
+    this.amxProduct = bf16Product(pool, parallelMin, AMX_ROW_BLOCK);
+  }
+
+  /**
+   * Rows per chunk of a product on AMX tiles: amx.c reads each panel once per staged block of up to
+   * 512 KiB of rounded rows (256 at k = 1024) and from L1 or L2 for the block's other 32-row tiles,
+   * so chunks as large as that block read W from L3 or memory a third as often as 96-row ones.
+   */
+  static final int AMX_ROW_BLOCK = 256;
+
+  private PanelProduct<NativeBf16.Panels> bf16Product(WorkerPool pool, long parallelMin, int rowBlock) {
+    return new PanelProduct<>(pool, parallelMin, rowBlock) {
       @Override
       protected void chunk(NativeBf16.Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out,
           int outOff, int ldo, int r0, int r1, int p0, int p1, long call) {
@@ -173,7 +185,9 @@ public final class NativeKernels extends Kernels {
   protected void matmulPackedK(int m, float[] x, int xOff, int ldx, PackedMatrix w, float beta, float[] out,
       int outOff, int ldo) {
     if (w instanceof NativeBf16.Panels b) {
-      bf16Product.multiply(b, (b.rows() + panelWidth - 1) / panelWidth, m, x, xOff, ldx, beta, out, outOff, ldo,
+      // m first: a product too small for AMX does not probe for it (JniBf16.amxState).
+      PanelProduct<NativeBf16.Panels> split = m >= AMX_MIN_ROWS && amxActive() ? amxProduct : bf16Product;
+      split.multiply(b, (b.rows() + panelWidth - 1) / panelWidth, m, x, xOff, ldx, beta, out, outOff, ldo,
           (long) m * b.rows() * b.cols());
       return;
     }

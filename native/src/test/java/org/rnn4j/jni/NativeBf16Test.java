@@ -2,6 +2,7 @@ package org.rnn4j.jni;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -96,6 +97,45 @@ class NativeBf16Test {
                       + " is " + out[i] + ", expected " + want[i] + " (tolerance " + tol + ")");
                 }
               }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void amxProductsMatchTheRoundingReferenceAcrossStagingBlocksAndEdges() {
+    NativeKernels k = (NativeKernels) NativeKernelsTest.kernels(Isa.AVX512);
+    assumeTrue(k.amxActive(), () -> "AMX-bf16 is not in use here: " + JniBf16.amxDescription());
+    Kernels ref = AmxRoundedReference.backend().kernels();
+    // {m, n, k}: one and two A tiles, partial 32-row blocks, partial last panels and k tiles. amx.c
+    // stages at most 512 KiB of rounded rows (64 rows at k = 4000), so m = 100 there takes two
+    // staging blocks in one call; m = 300 takes two chunks (NativeKernels.AMX_ROW_BLOCK).
+    int[][] shapes = {{16, 33, 32}, {31, 64, 31}, {32, 32, 33}, {64, 1, 1}, {100, 65, 4000}, {300, 40, 513}};
+    for (int[] s : shapes) {
+      int m = s[0];
+      int rows = s[1];
+      int cols = s[2];
+      float[] w = rnd(rows * cols);
+      try (PackedMatrix pn = k.pack(w, 0, rows, cols, Precision.BF16);
+          PackedMatrix pr = ref.pack(w, 0, rows, cols, Precision.BF16);
+          PackedMatrix pa = REF.pack(abs(w), 0, rows, cols, Precision.BF16)) {
+        for (float beta : new float[] {0f, -0.5f}) {
+          int ldx = cols + 3;
+          int ldo = rows + 1;
+          float[] x = rnd(m * ldx);
+          float[] out = rnd(m * ldo);
+          float[] want = out.clone();
+          ref.matmulPacked(m, x, 0, ldx, pr, beta, want, 0, ldo);
+          k.matmulPacked(m, x, 0, ldx, pn, beta, out, 0, ldo);
+          float[] bound = abs(want);
+          REF.matmulPacked(m, abs(x), 0, ldx, pa, Math.abs(beta), bound, 0, ldo);
+          for (int i = 0; i < out.length; i++) {
+            double tol = 1e-5 * bound[i] + 1e-6;
+            if (!(Math.abs(out[i] - want[i]) <= tol)) {
+              fail("AMX m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + ": element " + i + " (row " + i / ldo
+                  + ") is " + out[i] + ", expected " + want[i] + " (tolerance " + tol + ")");
             }
           }
         }

@@ -20,6 +20,11 @@ log "forward, 1 thread, every implementation"
 "$J" -jar $B RnnBenchmark "${SHORT[@]}" -p threads=1 -prof gc -rf json -rff $R/forward-1t.json
 log "forward, 2 threads, multi-threaded implementations"
 "$J" -jar $B RnnBenchmark "${SHORT[@]}" -p threads=2 -p impl=simd,blas,native,ort -rf json -rff $R/forward-2t.json
+log "issue #5's target rows outside the standard matrix: GRU B = 16 at 1 and 2 threads, the other batch-1 rows at 2"
+"$J" -jar $B RnnBenchmark "${SHORT[@]}" -p impl=simd,native,ort -p threads=1,2 -p config=gru_512_512_50_16 \
+  -prof gc -rf json -rff $R/targets-gru16.json
+"$J" -jar $B RnnBenchmark "${SHORT[@]}" -p impl=simd,native,ort -p threads=2 \
+  -p config=gru_512_512_100_1,lstm_1024_1024_50_1,gru_1024_1024_50_1 -rf json -rff $R/targets-2t.json
 log "forward, bf16 weights (issue #12's batch-1 configurations), with their fp32 and ONNX Runtime rows"
 "$J" -jar $B RnnBenchmark "${SHORT[@]}" -p impl=simd,native -p precision=bf16 \
   -p config=lstm_512_512_100_1,gru_512_512_100_1,lstm_1024_1024_50_1,gru_1024_1024_50_1 -prof gc -rf json -rff $R/bf16.json
@@ -40,6 +45,6 @@ log "ceilings, 1 and 2 threads"
 "$J" -jar $B CeilingBenchmark -f 1 -wi 2 -w 1 -i 3 -r 1 -p threads=1,2 -rf json -rff $R/ceilings.json
 { echo "JDK: $("$J" -version 2>&1 | head -1)"; uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|Flags' | sed 's/Flags:.*/AVX-512: '"$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"'/'; } > $R/machine.txt
 "$J" -cp $B org.rnn4j.bench.Report --out bench/RESULTS.md --title "$TITLE" \
-  $R/forward-1t.json $R/forward-2t.json $R/bf16.json $R/bf16-fp32.json $R/step.json $R/step-bf16.json \
+  $R/forward-1t.json $R/forward-2t.json $R/targets-gru16.json $R/targets-2t.json $R/bf16.json $R/bf16-fp32.json $R/step.json $R/step-bf16.json \
   $R/subnormal.json $R/training-1t.json $R/training-2t.json $R/forward-c1.json $R/ceilings.json
 log "done: bench/RESULTS.md regenerated; machine facts in $R/machine.txt"

@@ -9,8 +9,8 @@
  * take the next panel's weights (0 * Inf = NaN) or run past the array.
  *
  * x's rows are rounded to bf16 (nearest even, as the weights are) into a zero-padded staging block
- * (rows padded to a whole A tile): AMX multiplies bf16 by bf16, so unlike the widening kernels the activations are
- * rounded too (rnn4j info says so). Products of two bf16 values are exact in fp32 and each is
+ * (rows padded to a whole A tile): AMX multiplies bf16 by bf16, so unlike the widening kernels the
+ * activations are rounded too (rnn4j info says so). Products of two bf16 values are exact in fp32 and each is
  * added with one rounding; accumulation is fp32.
  *
  * -DRNN4J_AMX_EMULATE (the test library of native/pom.xml, never packaged) replaces the six tile
@@ -113,14 +113,16 @@ static void amx_probe(void) {
   amx_state = 1;
 #else
   unsigned a, b, c, d;
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d >> 24 & 1) || !(d >> 22 & 1)) {
-    amx_state = -1; /* no amx_tile / amx_bf16 */
+  /* The kernel's rounding and commit loops are compiled for AVX-512 F/BW/VL, so those are required too. */
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d >> 24 & 1) || !(d >> 22 & 1) || !(b >> 16 & 1)
+      || !(b >> 30 & 1) || !(b >> 31 & 1)) {
+    amx_state = -1; /* no amx_tile / amx_bf16 (or no AVX-512 F/BW/VL) */
   } else {
     __cpuid(1, a, b, c, d);
     uint32_t lo = 0, hi = 0;
     if (c >> 27 & 1) __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo >> 17 & 3) != 3) {
-      amx_state = -2; /* the OS does not enable the tile state */
+    if ((lo >> 17 & 3) != 3 || (lo & 0xE6) != 0xE6) {
+      amx_state = -2; /* the OS does not enable the tile state (or the AVX-512 state) */
     } else if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
       amx_state = -3; /* permission refused */
     } else {

@@ -32,8 +32,9 @@ struct rnn4j_bf16_isa {
 
 /*
  * AMX-bf16 (amx.c). rnn4j_amx_state probes once, on its first call (thread-safe), and says what it
- * found: 1 usable; -1 no amx_tile/amx_bf16 in CPUID; -2 tile state not enabled by the OS; -3 Linux
- * refused the permission; -4 the self-check product came out wrong. The avx512 tier runs a product
+ * found: 1 usable; -1 no amx_tile/amx_bf16 (or AVX-512 F/BW/VL) in CPUID; -2 tile (or AVX-512)
+ * state not enabled by the OS; -3 Linux refused the permission; -4 the self-check product came out
+ * wrong. The avx512 tier runs a product
  * on it when the caller's amx flag is set (NativeKernels.AMX_MIN_ROWS decides) and the state is 1.
  * rnn4j_amx_matmul returns 0 when it could not run (no staging memory); the caller then widens.
  */

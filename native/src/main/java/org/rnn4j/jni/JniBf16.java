@@ -16,8 +16,9 @@ final class JniBf16 {
   /**
    * What the library's AMX probe found (it runs once, at the first call of this or of an AMX-sized
    * bf16 product, not at load: the Linux permission it requests affects the whole process): 1
-   * usable, -1 no AMX-bf16 in CPUID, -2 tile state not enabled by the OS, -3 Linux refused the
-   * permission (arch_prctl ARCH_REQ_XCOMP_PERM), -4 its self-check product came out wrong (amx.c).
+   * usable, -1 no AMX-bf16 (or AVX-512 F/BW/VL) in CPUID, -2 tile (or AVX-512) state not enabled by
+   * the OS, -3 Linux refused the permission (arch_prctl ARCH_REQ_XCOMP_PERM), -4 its self-check
+   * product came out wrong (amx.c).
    */
   static native int amxState();
 
@@ -26,8 +27,8 @@ final class JniBf16 {
     int state = amxState();
     return switch (state) {
       case 1 -> "usable";
-      case -1 -> "not in this CPU";
-      case -2 -> "tile state not enabled by the OS";
+      case -1 -> "not in this CPU (AMX-bf16 with AVX-512 F/BW/VL)";
+      case -2 -> "tile or AVX-512 state not enabled by the OS";
       case -3 -> "Linux refused the permission (arch_prctl ARCH_REQ_XCOMP_PERM)";
       case -4 -> "refused: its self-check product at load came out wrong";
       default -> "unknown state " + state;

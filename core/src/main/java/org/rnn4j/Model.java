@@ -267,12 +267,17 @@ public final class Model implements AutoCloseable {
 
   /** As {@link #record(SequenceBatch)}, with dropout between stacked layers (null = none). */
   public ForwardPass record(SequenceBatch in, Dropout dropout) {
+    return record(in, dropout, newWorkspace());
+  }
+
+  /** As {@link #record(SequenceBatch, Dropout)} on a given workspace (tests vary its projection chunk). */
+  ForwardPass record(SequenceBatch in, Dropout dropout, Workspace ws) {
     Objects.requireNonNull(in, "input");
     if (precision != Precision.FP32) {
       throw new UnsupportedOperationException("training (record, vjp, backward) runs in fp32 only; this model was "
           + "loaded in " + precision + ": load it with Precision.FP32 to train or take gradients");
     }
-    Recorded rec = forward(in, newWorkspace(), true, dropout);
+    Recorded rec = forward(in, ws, true, dropout);
     return new ForwardPass(this, in, rec.result(), rec.tape());
   }
 
@@ -398,30 +403,46 @@ public final class Model implements AutoCloseable {
         fillRow(in.c0(), (slot * batch + b) * hid, c, r * hid, hid);
       }
     }
-    kernels.matmulPacked(ws.packedRows, input, 0, inWidth, p.wIh, 0f, ws.xproj, 0, gh);
-    if (tape != null) {
-      Tape.Direction td = tape.dirs[slot];
-      System.arraycopy(ws.xproj, 0, td.xproj, 0, ws.packedRows * gh);
+    Tape.Direction td = tape == null ? null : tape.dirs[slot];
+    if (td != null) {
       System.arraycopy(h, 0, td.h0, 0, batch * hOut);
       if (td.c0 != null) {
         System.arraycopy(c, 0, td.c0, 0, batch * hid);
       }
     }
-    for (int s2 = 0; s2 < steps; s2++) {
-      int t = dir == 0 ? s2 : steps - 1 - s2;
-      int rows = ws.batchSizes[t];
-      if (rows == 0) {
+    // The input projection runs per chunk of steps (Workspace.projectionSteps: all of them unless
+    // the pass is long), in the direction's order, so its buffer stays bounded whatever T is. Each
+    // row's product is the same whatever rows share the call.
+    int chunk = ws.projectionSteps;
+    for (int s0 = 0; s0 < steps; s0 += chunk) {
+      int s1 = Math.min(steps, s0 + chunk);
+      int tLo = dir == 0 ? s0 : steps - s1;
+      int tHi = dir == 0 ? s1 : steps - s0;
+      int row0 = ws.offsets[tLo];
+      int chunkRows = ws.offsets[tHi] - row0;
+      if (chunkRows == 0) {
         continue;
       }
-      CellStep.advance(kernels, p, rows, ws.xproj, ws.offsets[t] * gh, h, c, s);
-      if (tape != null) {
-        tape.recordStep(slot, t, rows, spec, s, h, c);
+      kernels.matmulPacked(chunkRows, input, row0 * inWidth, inWidth, p.wIh, 0f, ws.xproj, 0, gh);
+      if (td != null) {
+        System.arraycopy(ws.xproj, 0, td.xproj, row0 * gh, chunkRows * gh);
       }
-      if (width == hOut) {
-        System.arraycopy(h, 0, out, ws.offsets[t] * width, rows * hOut);
-      } else {
-        for (int r = 0; r < rows; r++) {
-          System.arraycopy(h, r * hOut, out, (ws.offsets[t] + r) * width + dir * hOut, hOut);
+      for (int s2 = s0; s2 < s1; s2++) {
+        int t = dir == 0 ? s2 : steps - 1 - s2;
+        int rows = ws.batchSizes[t];
+        if (rows == 0) {
+          continue;
+        }
+        CellStep.advance(kernels, p, rows, ws.xproj, (ws.offsets[t] - row0) * gh, h, c, s);
+        if (tape != null) {
+          tape.recordStep(slot, t, rows, spec, s, h, c);
+        }
+        if (width == hOut) {
+          System.arraycopy(h, 0, out, ws.offsets[t] * width, rows * hOut);
+        } else {
+          for (int r = 0; r < rows; r++) {
+            System.arraycopy(h, r * hOut, out, (ws.offsets[t] + r) * width + dir * hOut, hOut);
+          }
         }
       }
     }

@@ -75,7 +75,8 @@ public final class NativeKernels extends Kernels {
   /**
    * Rows per chunk of a product on AMX tiles: amx.c reads each panel once per staged block of up to
    * 512 KiB of rounded rows (256 at k = 1024) and from L1 or L2 for the block's other 32-row tiles,
-   * so chunks as large as that block read W from L3 or memory a third as often as 96-row ones.
+   * so 256-row chunks read W from L3 or memory 96 / 256 as often as 96-row ones would (arithmetic,
+   * not measured: no AMX machine yet).
    */
   static final int AMX_ROW_BLOCK = 256;
 

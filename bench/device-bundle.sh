@@ -11,7 +11,7 @@ source bench/find-java.sh
 JDK=$(dirname "$(dirname "$(readlink -f "$J")")")
 grep -qx '/.dev/' .git/info/exclude 2>/dev/null || { mkdir -p .git/info; echo '/.dev/' >> .git/info/exclude; }
 mvn -q -pl bench -am package -DskipTests
-mvn -q -pl core,simd,native test-compile
+mvn -q -pl core,simd,native process-test-classes
 mvn -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 -DoutputDirectory="$PWD/.dev"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

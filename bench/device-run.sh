@@ -5,7 +5,7 @@
 #   bash bench/device-run.sh RnnBenchmark -p impl=simd,native,ort -p threads=1,2 -f 1 -wi 5 -w 1 -i 4 -r 1 -rf json -rff $OUT/dev.json
 set -u
 cd "$(dirname "$0")/.."
-tar xJf .dev/jre.tar.xz -C /tmp
+[[ -x /tmp/jre/bin/java ]] || tar xJf .dev/jre.tar.xz -C /tmp
 J=/tmp/jre/bin/java
 lscpu | grep -E "Model name|^CPU\(s\)|Thread|Core\(s\)|L2|L3"
 grep -o -w -E "avx512f|avx512_bf16|amx_tile|amx_bf16" /proc/cpuinfo | sort | uniq -c

@@ -2,7 +2,7 @@
 # Runs on the lent device machine, over the bundle bench/device-bundle.sh made: the simd and native
 # test suites, split into JVMs the way the surefire executions split them (C2 compiles fast vector
 # code for one width per process), on that CPU's own widest vectors and native tier. JUnit's XML
-# reports go to ${OUT:-/tmp/device-tests}/junit-*.
+# reports go to ${OUT:-/tmp/device-tests}/junit-*. Arguments name suites to run (default: all four).
 set -u
 cd "$(dirname "$0")/.."
 [[ -x /tmp/jre/bin/java ]] || tar xJf .dev/jre.tar.xz -C /tmp
@@ -22,11 +22,16 @@ suite() { # name, classpath, package, extra JVM flags, then console-launcher fil
     --reports-dir "$R/junit-$name" "$@" 2>&1 | grep -v '^\s*$' | tail -25
 }
 S=$(cp_of simd); N=$(cp_of native)
-[[ $# -gt 0 ]] && { eval "$*"; exit; }  # one suite alone, e.g. 'suite native "$N" org.rnn4j.jni ""'
-suite simd "$S" org.rnn4j.simd "" --exclude-classname '.*(128|512)Test' --exclude-classname '.*AllocationTest'
-# (no *128Test JVM: 128-bit vectors compile natively on any AVX2 machine, where CI runs them)
-suite simd-512 "$S" org.rnn4j.simd "" --include-classname '.*512Test'
-suite simd-allocation "$S" org.rnn4j.simd "-Xbatch" --include-classname '.*AllocationTest'
 # ChildJvmTest names target/classes/... relative to the module directory, as under Maven
 mkdir -p "$T/native-module/target" && ln -sfn "$T/native-classes" "$T/native-module/target/classes"
-(cd "$T/native-module" && suite native "$N" org.rnn4j.jni "" --exclude-classname '.*OnAvx2Test')
+[[ $# -gt 0 ]] || set -- simd simd-512 simd-allocation native
+for name in "$@"; do
+  case $name in
+    simd) suite simd "$S" org.rnn4j.simd "" --exclude-classname '.*(128|512)Test' --exclude-classname '.*AllocationTest' ;;
+    # (no *128Test JVM: 128-bit vectors compile natively on any AVX2 machine, where CI runs them)
+    simd-512) suite simd-512 "$S" org.rnn4j.simd "" --include-classname '.*512Test' ;;
+    simd-allocation) suite simd-allocation "$S" org.rnn4j.simd "-Xbatch" --include-classname '.*AllocationTest' ;;
+    native) (cd "$T/native-module" && suite native "$N" org.rnn4j.jni "" --exclude-classname '.*OnAvx2Test') ;;
+    *) echo "unknown suite $name (simd, simd-512, simd-allocation, native)"; exit 2 ;;
+  esac
+done

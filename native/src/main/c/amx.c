@@ -100,12 +100,10 @@ static void emu_dpbf16ps(int c, int a, int b) {
 static int amx_state; /* 1: usable; negative: why not (rnn4j_bf16.h); written once, under amx_once */
 static pthread_once_t amx_once = PTHREAD_ONCE_INIT;
 
-static int amx_self_check(void);
-
 /*
  * Whether this CPU and kernel let the process use AMX-bf16: CPUID, the OS enabling the tile state
  * in XCR0, Linux granting the permission (once per process; it fails, for one, when a thread has a
- * signal stack too small for the tile state), and a self-check product (below). Run once, by
+ * signal stack too small for the tile state), and a self-check product (rnn4j_bf16_self_check). Run once, by
  * rnn4j_amx_state.
  */
 static void amx_probe(void) {
@@ -130,7 +128,7 @@ static void amx_probe(void) {
     }
   }
 #endif
-  if (amx_state == 1 && !amx_self_check()) amx_state = -4;
+  if (amx_state == 1 && !rnn4j_bf16_self_check(rnn4j_amx_matmul)) amx_state = -4;
 }
 
 /*
@@ -144,22 +142,10 @@ int rnn4j_amx_state(void) {
   return amx_state;
 }
 
-/*
- * fp32 -> bf16, nearest even; NaN stays NaN (quiet). The same rounding as org.rnn4j.spi.Bf16, written
- * without branches so that the compiler vectorises round_row (vcvtneps2bf16 is not used: it flushes
- * subnormal inputs to zero, which the Java rounding and the tests' reference do not).
- */
-static inline uint16_t to_bf16(uint32_t u) {
-  uint32_t q = u >> 16;
-  uint32_t nan = (q & 0x7Fu) == 0 ? q | 0x40u : q;
-  uint32_t near = (u + 0x7FFFu + (q & 1u)) >> 16;
-  return (uint16_t)((u & 0x7FFFFFFFu) > 0x7F800000u ? nan : near);
-}
-
 /* One staged row: k rounded values, then zeros up to {@code width} values (the last k tile's end). */
 AMX_VECTOR_TARGET static void round_row(uint16_t *restrict dst, const float *restrict src, int k, int width) {
   const uint32_t *s = (const uint32_t *)(const void *)src;
-  for (int p = 0; p < k; p++) dst[p] = to_bf16(s[p]);
+  for (int p = 0; p < k; p++) dst[p] = rnn4j_to_bf16(s[p]);
   for (int p = k; p < width; p++) dst[p] = 0;
 }
 
@@ -273,46 +259,6 @@ AMX_TARGET int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t l
   }
   TILE_RELEASE();
   free(as);
-  return 1;
-}
-
-/*
- * One product through every edge of rnn4j_amx_matmul (33 rows: two row blocks; 40 outputs: a partial
- * second panel; 70 columns: 35 pairs, a partial last k tile), with beta 0 over garbage and beta 0.5,
- * on values whose products and sums are exact in fp32 (small multiples of 1/32), so the result must
- * equal the plain loop's bit for bit. Run once, by the probe: AMX is used only if it passes, so a kernel or
- * CPU that computes something else is refused (rnn4j info says so) instead of giving wrong numbers.
- */
-static int amx_self_check(void) {
-  enum { M = 33, N = 40, K = 70, NR = 32, PAIRS = (K + 1) / 2, PANELS = (N + NR - 1) / NR };
-  static uint32_t panels[PANELS * PAIRS * NR];
-  static float x[M * K], out[M * N], want[M * N];
-  memset(panels, 0, sizeof panels);
-  for (int j = 0; j < N; j++) {
-    for (int p = 0; p < K; p++) {
-      float w = (float)((j * 7 + p * 3) % 17 - 8) / 8.0f;
-      uint32_t u;
-      memcpy(&u, &w, 4);
-      panels[((j / NR) * PAIRS + p / 2) * NR + j % NR] |= (u >> 16) << (p % 2 ? 16 : 0);
-    }
-  }
-  for (int i = 0; i < M * K; i++) x[i] = (float)((i * 5) % 13 - 6) / 4.0f;
-  for (int round = 0; round < 2; round++) {
-    float beta = round == 0 ? 0.0f : 0.5f;
-    for (int i = 0; i < M * N; i++) {
-      out[i] = round == 0 ? 1e30f : (float)(i % 9) - 4.0f;
-      want[i] = out[i];
-    }
-    for (int i = 0; i < M; i++) {
-      for (int j = 0; j < N; j++) {
-        float sum = 0.0f;
-        for (int p = 0; p < K; p++) sum += x[i * K + p] * ((float)((j * 7 + p * 3) % 17 - 8) / 8.0f);
-        want[i * N + j] = beta == 0.0f ? sum : sum + beta * want[i * N + j];
-      }
-    }
-    if (!rnn4j_amx_matmul(M, N, K, x, K, (const uint16_t *)(const void *)panels, beta, out, N)) return 0;
-    if (memcmp(out, want, sizeof out) != 0) return 0;
-  }
   return 1;
 }
 

@@ -100,7 +100,10 @@ static inline void BFN(gemv_panel)(int k, const float *x, const uint32_t *bp, fl
 static void BFN(matmul)(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta,
     float *out, ptrdiff_t ldo, int amx) {
 #ifdef BF16_AMX
-  if (amx && rnn4j_amx_state() == 1 && rnn4j_amx_matmul(m, n, k, x, ldx, panels, beta, out, ldo)) return;
+  if (amx) {
+    if (rnn4j_amx_state() == 1 && rnn4j_amx_matmul(m, n, k, x, ldx, panels, beta, out, ldo)) return;
+    if (rnn4j_dp_state() == 1 && rnn4j_dp_matmul(m, n, k, x, ldx, panels, beta, out, ldo)) return;
+  }
 #else
   (void)amx;
 #endif

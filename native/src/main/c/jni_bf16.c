@@ -31,9 +31,15 @@ static jint JNICALL amx_state(JNIEnv *env, jclass cls) {
   return rnn4j_amx_state();
 }
 
+static jint JNICALL dp_state(JNIEnv *env, jclass cls) {
+  (void)env, (void)cls;
+  return rnn4j_dp_state();
+}
+
 static const JNINativeMethod BF16_METHODS[] = {
     {"matmulPacked", "(II[FII[SIIIF[FIIZ)V", (void *)matmul_packed_bf16},
     {"amxState", "()I", (void *)amx_state},
+    {"dpState", "()I", (void *)dp_state},
 };
 
 int rnn4j_register_bf16(JNIEnv *env) {

@@ -7,8 +7,9 @@
  * `lane << 16` and `lane & 0xFFFF0000` in registers and multiply-add in fp32; activations stay fp32
  * (not rounded to bf16).
  *
- * On CPUs with AMX-bf16, the avx512 tier's larger products run on AMX tiles instead (amx.c), with
- * the activations rounded to bf16 too. AVX512_BF16 (vdpbf16ps) is not used.
+ * The avx512 tier's larger products (the caller's flag, NativeKernels.AMX_MIN_ROWS) run on AMX
+ * tiles where usable (amx.c), else with AVX512_BF16's vdpbf16ps where usable (dpbf16.c), with the
+ * activations rounded to bf16 too in both; else they widen like the others.
  */
 #ifndef RNN4J_BF16_H
 #define RNN4J_BF16_H
@@ -41,6 +42,38 @@ struct rnn4j_bf16_isa {
 int rnn4j_amx_state(void);
 int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta,
     float *out, ptrdiff_t ldo);
+
+/*
+ * AVX512_BF16 (dpbf16.c), for the same flagged products where AMX is not usable: rnn4j_dp_state is
+ * 1 usable; -1 no avx512_bf16 (or AVX-512 F/BW/VL) in CPUID, or not in this build (the test
+ * library); -2 AVX-512 state not enabled by the OS; -4 the self-check product came out wrong.
+ * rnn4j_dp_matmul returns 0 when it could not get its staging memory.
+ */
+int rnn4j_dp_state(void);
+int rnn4j_dp_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels, float beta,
+    float *out, ptrdiff_t ldo);
+
+/*
+ * One product through every edge of a rounding kernel (33 rows, a partial second panel of 40
+ * outputs, 70 columns: an odd number of pairs past any 16- or 32-column step), with beta 0 over
+ * garbage and beta 0.5, on values whose products and sums are exact in fp32, so the result must
+ * equal the plain loop's bit for bit whatever the kernel's order. 1 when it does (bf16.c).
+ */
+typedef int (*rnn4j_bf16_product)(int m, int n, int k, const float *x, ptrdiff_t ldx, const uint16_t *panels,
+    float beta, float *out, ptrdiff_t ldo);
+int rnn4j_bf16_self_check(rnn4j_bf16_product matmul);
+
+/*
+ * fp32 -> bf16, nearest even; NaN stays NaN (quiet). The same rounding as org.rnn4j.spi.Bf16, written
+ * without branches so that the compiler vectorises the loops that use it (vcvtneps2bf16 is not
+ * used: it flushes subnormal inputs to zero, which the Java rounding and the tests' reference do not).
+ */
+static inline uint16_t rnn4j_to_bf16(uint32_t u) {
+  uint32_t q = u >> 16;
+  uint32_t nan = (q & 0x7Fu) == 0 ? q | 0x40u : q;
+  uint32_t near = (u + 0x7FFFu + (q & 1u)) >> 16;
+  return (uint16_t)((u & 0x7FFFFFFFu) > 0x7F800000u ? nan : near);
+}
 
 /* The tables, indexed like rnn4j_isas; NULL where this build has no such tier. */
 extern const struct rnn4j_bf16_isa *const rnn4j_bf16_isas[TIER_COUNT];

@@ -14,6 +14,13 @@ public final class Runners {
   public static final List<String> ALL = List.of("scalar", "simd", "blas", "native", "ort", "newcomer");
   /** Largest max |difference| from the scalar reference an implementation may show before timing. */
   public static final double TOLERANCE = 1e-4;
+  /**
+   * The same bound in bf16, where the reference (scalar bf16: rounded weights, fp32 activations)
+   * is not what every backend computes: native's AMX tiles round the activations to bf16 too,
+   * 1.5e-3 to 2.6e-3 away on the check's input (device run, session 12). Issue #12's accuracy
+   * bound against fp32, still far below what a wrong kernel produces.
+   */
+  public static final double BF16_TOLERANCE = 1e-2;
 
   private Runners() {
   }
@@ -81,6 +88,11 @@ public final class Runners {
     };
   }
 
+  /** The largest max |difference| from the scalar reference {@code impl} may show before timing. */
+  public static double tolerance(String impl) {
+    return precision(impl) == Precision.BF16 ? BF16_TOLERANCE : TOLERANCE;
+  }
+
   /** The configuration of the correctness check: at most 8 steps and 3 rows of the real one. */
   static BenchConfig checkConfig(BenchConfig c) {
     return c.withSteps(Math.min(c.steps(), 8)).withBatch(Math.min(c.batch(), 3));
@@ -88,7 +100,7 @@ public final class Runners {
 
   /**
    * The max |difference| of {@code r}'s y from the scalar backend's on a short input of the same
-   * model; throws when it exceeds {@link #TOLERANCE} (or is NaN).
+   * model; throws when it exceeds {@link #tolerance} (or is NaN).
    */
   public static double check(String impl, Runner r, BenchConfig c, ModelWeights weights) {
     BenchConfig k = checkConfig(c);
@@ -100,9 +112,9 @@ public final class Runners {
     }
     float[] actual = r.output(x, k.steps(), k.batch());
     double d = maxAbsDiff(expected, actual);
-    if (!(d <= TOLERANCE)) {
+    if (!(d <= tolerance(impl))) {
       throw new IllegalStateException(impl + " disagrees with the scalar reference on " + k.id()
-          + ": max |difference| " + d + " > " + TOLERANCE);
+          + ": max |difference| " + d + " > " + tolerance(impl));
     }
     return d;
   }
@@ -128,9 +140,9 @@ public final class Runners {
     }
     s.reset();
     double d = maxAbsDiff(expected, actual);
-    if (!(d <= TOLERANCE)) {
+    if (!(d <= tolerance(impl))) {
       throw new IllegalStateException(impl + " streaming disagrees with the scalar reference on " + k.id()
-          + ": max |difference| " + d + " > " + TOLERANCE);
+          + ": max |difference| " + d + " > " + tolerance(impl));
     }
     return d;
   }

@@ -152,15 +152,30 @@ public final class NativeKernels extends Kernels {
     if (isa != Isa.AVX512) {
       return widening;
     }
-    return amxActive()
-        ? widening + " for products of fewer than " + AMX_MIN_ROWS + " rows; from " + AMX_MIN_ROWS
-            + " rows AMX-bf16 tiles, with the activations rounded to bf16 too (fp32 accumulation)"
-        : widening + "; AMX-bf16: " + JniBf16.amxDescription();
+    String small = widening + " for products of fewer than " + AMX_MIN_ROWS + " rows; from " + AMX_MIN_ROWS + " rows ";
+    String rounding = ", with the activations rounded to bf16 too (fp32 accumulation)";
+    if (amxActive()) {
+      return small + "AMX-bf16 tiles" + rounding;
+    }
+    if (dpActive()) {
+      return small + "AVX512_BF16 vdpbf16ps" + rounding + "; AMX-bf16: " + JniBf16.amxDescription();
+    }
+    return widening + "; AMX-bf16: " + JniBf16.amxDescription() + "; AVX512_BF16: " + JniBf16.dpDescription();
   }
 
   /** Whether this kernel set's bf16 products of {@link #AMX_MIN_ROWS} rows or more run on AMX tiles. */
   boolean amxActive() {
     return isa == Isa.AVX512 && JniBf16.amxState() == 1;
+  }
+
+  /** Whether those products run with vdpbf16ps instead (AVX512_BF16 usable, AMX not). */
+  boolean dpActive() {
+    return isa == Isa.AVX512 && !amxActive() && JniBf16.dpState() == 1;
+  }
+
+  /** Whether those products round the activations to bf16 (on AMX or vdpbf16ps), not only the weights. */
+  boolean roundsActivations() {
+    return amxActive() || dpActive();
   }
 
   @Override

@@ -6,7 +6,8 @@ import org.rnn4j.testing.Bf16ParitySuite;
 
 /**
  * The registry's native backend (this CPU's best tier) in bf16 against the scalar bf16 reference;
- * where its products run on AMX tiles, against the reference that rounds their activations too.
+ * where its larger products run on AMX tiles or vdpbf16ps, against the reference that rounds their
+ * activations too.
  */
 class NativeBf16ModelParityTest extends Bf16ParitySuite {
   @Override
@@ -16,6 +17,6 @@ class NativeBf16ModelParityTest extends Bf16ParitySuite {
 
   @Override
   protected Backend reference() {
-    return ((NativeKernels) backend().kernels()).amxActive() ? AmxRoundedReference.backend() : super.reference();
+    return ((NativeKernels) backend().kernels()).roundsActivations() ? RoundedActivationReference.backend() : super.reference();
   }
 }

@@ -88,8 +88,8 @@ class NativeBf16Test {
               float[] bound = new float[out.length];
               float[] init = abs(want);
               REF.matmulPacked(m, abs(x), 1, ldx, pa, Math.abs(beta), bound, 1, ldo);
-              // AMX rounds the activations to bf16 as well: up to 2^-9 of each |x|·|w| term.
-              double rel = m >= 16 && ((NativeKernels) k).amxActive() ? 4e-3 : 1e-5;
+              // AMX and vdpbf16ps round the activations to bf16 as well: up to 2^-9 of each |x|·|w| term.
+              double rel = m >= 16 && ((NativeKernels) k).roundsActivations() ? 4e-3 : 1e-5;
               for (int i = 0; i < out.length; i++) {
                 double tol = rel * (bound[i] + init[i]) + 1e-6;
                 if (!(Math.abs(out[i] - want[i]) <= tol)) {
@@ -105,13 +105,17 @@ class NativeBf16Test {
   }
 
   @Test
-  void amxProductsMatchTheRoundingReferenceAcrossStagingBlocksAndEdges() {
+  void roundingProductsMatchTheRoundingReferenceAcrossStagingBlocksAndEdges() {
     NativeKernels k = (NativeKernels) NativeKernelsTest.kernels(Isa.AVX512);
-    assumeTrue(k.amxActive(), () -> "AMX-bf16 is not in use here: " + JniBf16.amxDescription());
-    Kernels ref = AmxRoundedReference.backend().kernels();
+    assumeTrue(k.roundsActivations(), () -> "neither AMX-bf16 (" + JniBf16.amxDescription() + ") nor AVX512_BF16 ("
+        + JniBf16.dpDescription() + ") is in use here");
+    String kernel = k.amxActive() ? "AMX" : "vdpbf16ps";
+    Kernels ref = RoundedActivationReference.backend().kernels();
     // {m, n, k}: one and two A tiles, partial 32-row blocks, partial last panels and k tiles. amx.c
     // stages at most 512 KiB of rounded rows (64 rows at k = 4000), so m = 100 there takes two
-    // staging blocks in one call; m = 300 takes two chunks (NativeKernels.AMX_ROW_BLOCK).
+    // staging blocks in one call; m = 300 takes two chunks (NativeKernels.AMX_ROW_BLOCK). dpbf16.c
+    // stages 256 KiB (24 rows at k = 4000: five blocks, the last partial) in 12-row tiles, so m = 16,
+    // 31 and 100 end in partial tiles.
     int[][] shapes = {{16, 33, 32}, {31, 64, 31}, {32, 32, 33}, {64, 1, 1}, {100, 65, 4000}, {300, 40, 513}};
     for (int[] s : shapes) {
       int m = s[0];
@@ -134,7 +138,7 @@ class NativeBf16Test {
           for (int i = 0; i < out.length; i++) {
             double tol = 1e-5 * bound[i] + 1e-6;
             if (!(Math.abs(out[i] - want[i]) <= tol)) {
-              fail("AMX m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + ": element " + i + " (row " + i / ldo
+              fail(kernel + " m=" + m + " W=" + rows + "x" + cols + " beta=" + beta + ": element " + i + " (row " + i / ldo
                   + ") is " + out[i] + ", expected " + want[i] + " (tolerance " + tol + ")");
             }
           }
@@ -174,8 +178,21 @@ class NativeBf16Test {
     assertTrue(s.startsWith("widening "), s);
     if (k.isa() == Isa.AVX512) {
       assertTrue(s.contains("AMX-bf16"), s);
-      assertTrue(k.amxActive() == s.contains("rounded to bf16 too"), s);
+      assertTrue(k.roundsActivations() == s.contains("rounded to bf16 too"), s);
     }
+  }
+
+  @Test
+  void vdpbf16psServesTheLargerProductsWhereTheCpuHasAvx512Bf16AndNoAmx() throws java.io.IOException {
+    java.nio.file.Path cpuinfo = java.nio.file.Path.of("/proc/cpuinfo");
+    assumeTrue(java.nio.file.Files.isReadable(cpuinfo), "no /proc/cpuinfo to read the CPU's flags from");
+    String flags = java.nio.file.Files.readString(cpuinfo);
+    NativeKernels k = (NativeKernels) BackendRegistry.getDefault().get("native").kernels();
+    assumeTrue(flags.contains(" avx512_bf16") && !flags.contains(" amx_bf16") && k.isa() == Isa.AVX512
+        && !NativeLibrary.status().source().contains("avx512-on-avx2"),
+        "needs a CPU with avx512_bf16 and without AMX, and the packaged library");
+    assertTrue(k.dpActive(), JniBf16::dpDescription);
+    assertTrue(k.bf16Kernels().contains("vdpbf16ps, with the activations rounded"), k.bf16Kernels());
   }
 
   @Test

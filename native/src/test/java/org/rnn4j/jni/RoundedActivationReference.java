@@ -11,15 +11,16 @@ import org.rnn4j.spi.PackedMatrix;
 import org.rnn4j.spi.ProbeResult;
 
 /**
- * The scalar bf16 reference as the AMX path computes: bf16 products of at least
- * {@link NativeKernels#AMX_MIN_ROWS} rows round x to bf16 (nearest even) before multiplying, as the tiles need
- * (amx.c); everything else is the reference kernels. Only summation order may then differ from
- * native with AMX active, so the fp32 parity tolerance applies again.
+ * The scalar bf16 reference as native's AMX and vdpbf16ps paths compute: bf16 products of at least
+ * {@link NativeKernels#AMX_MIN_ROWS} rows round x to bf16 (nearest even) before multiplying, as the
+ * tiles and the instruction need (amx.c, dpbf16.c); everything else is the reference kernels. Only
+ * summation order may then differ from native with either active, so the fp32 parity tolerance
+ * applies again.
  */
-final class AmxRoundedReference extends Kernels {
+final class RoundedActivationReference extends Kernels {
   static Backend backend() {
-    return new Backend("scalar-amx-rounding", 0, ProbeResult.available("test reference", Map.of()),
-        new AmxRoundedReference());
+    return new Backend("scalar-activation-rounding", 0, ProbeResult.available("test reference", Map.of()),
+        new RoundedActivationReference());
   }
 
   /** The matrices packed in bf16 (fp32 ones are multiplied as the reference does). */
@@ -34,7 +35,7 @@ final class AmxRoundedReference extends Kernels {
 
   @Override
   public String name() {
-    return "scalar-amx-rounding";
+    return "scalar-activation-rounding";
   }
 
   @Override

@@ -7,7 +7,7 @@
  * `lane << 16` and `lane & 0xFFFF0000` in registers and multiply-add in fp32; activations stay fp32
  * (not rounded to bf16).
  *
- * The avx512 tier's larger products (the caller's flag, NativeKernels.AMX_MIN_ROWS) run on AMX
+ * The avx512 tier's larger products (the caller's flag, NativeKernels.ROUNDING_MIN_ROWS) run on AMX
  * tiles where usable (amx.c), else with AVX512_BF16's vdpbf16ps where usable (dpbf16.c), with the
  * activations rounded to bf16 too in both; else they widen like the others.
  */
@@ -36,7 +36,7 @@ struct rnn4j_bf16_isa {
  * found: 1 usable; -1 no amx_tile/amx_bf16 (or AVX-512 F/BW/VL) in CPUID; -2 tile (or AVX-512)
  * state not enabled by the OS; -3 Linux refused the permission; -4 the self-check product came out
  * wrong. The avx512 tier runs a product
- * on it when the caller's amx flag is set (NativeKernels.AMX_MIN_ROWS decides) and the state is 1.
+ * on it when the caller's amx flag is set (NativeKernels.ROUNDING_MIN_ROWS decides) and the state is 1.
  * rnn4j_amx_matmul returns 0 when it could not run (no staging memory); the caller then widens.
  */
 int rnn4j_amx_state(void);

@@ -35,6 +35,15 @@ public abstract class Bf16ParitySuite {
     return BackendRegistry.getDefault().get("scalar");
   }
 
+  /**
+   * {absolute, relative} tolerance against {@link #reference()}: float32 summation order only. A
+   * backend that rounds the activations to bf16 as well widens it: there a last-bit difference in
+   * a state can move a value across a bf16 rounding boundary, one bf16 step (2^-8 relative) apart.
+   */
+  protected double[] tolerance() {
+    return new double[] {2e-5, 2e-4};
+  }
+
   /** A named model-and-input case. */
   public record Case(String name, ModelSpec spec, int steps, int batch, int[] lengths, long seed) {
     @Override
@@ -84,10 +93,11 @@ public abstract class Bf16ParitySuite {
     SequenceBatch in = input(c);
     ForwardResult want = run(w, reference(), Precision.BF16, in);
     ForwardResult got = run(w, backend(), Precision.BF16, in);
-    Tolerance.assertClose("y", want.output().data(), got.output().data(), 2e-5, 2e-4);
-    Tolerance.assertClose("h_n", want.hN().data(), got.hN().data(), 2e-5, 2e-4);
+    double[] tol = tolerance();
+    Tolerance.assertClose("y", want.output().data(), got.output().data(), tol[0], tol[1]);
+    Tolerance.assertClose("h_n", want.hN().data(), got.hN().data(), tol[0], tol[1]);
     if (c.spec().hasCellState()) {
-      Tolerance.assertClose("c_n", want.cN().data(), got.cN().data(), 2e-5, 2e-4);
+      Tolerance.assertClose("c_n", want.cN().data(), got.cN().data(), tol[0], tol[1]);
     }
   }
 

@@ -8,7 +8,7 @@ final class JniBf16 {
   /**
    * out = x·Wᵀ (+ beta·out) for m rows of x and the {@code rows} outputs of W's bf16 panels from
    * {@code panelsOff} (a panel's first short; {@link NativeBf16.Panels}); {@code amx}: the whole
-   * product has at least {@link NativeKernels#AMX_MIN_ROWS} rows (AMX tiles where the avx512 tier has
+   * product has at least {@link NativeKernels#ROUNDING_MIN_ROWS} rows (AMX tiles where the avx512 tier has
    * them, else vdpbf16ps where it has that).
    */
   static native void matmulPacked(int tier, int m, float[] x, int xOff, int ldx, short[] panels, int panelsOff,

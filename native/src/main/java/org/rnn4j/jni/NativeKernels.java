@@ -26,8 +26,16 @@ public final class NativeKernels extends Kernels {
 
   /** Rows per chunk: a multiple of the C kernel's 6-row tile and its 96-row block. */
   static final int ROW_BLOCK = 96;
-  /** bf16 products of at least this many rows run on AMX tiles where the library found them usable. */
-  static final int AMX_MIN_ROWS = 16;
+  /**
+   * bf16 products of at least this many rows run on AMX tiles, else on vdpbf16ps, where the library
+   * found them usable, rounding x to bf16 too. Batch 1 keeps the widening kernels (x in fp32): there
+   * they are as fast and more accurate. From two rows the rounding kernels win, measured with 50
+   * recurrent products of LSTM I = H = 512 at 1 thread (session 12): AMX on a Sapphire Rapids core
+   * 3.79 ms at 2 rows, 2.00 at 4, 4.09 at 8 against widening's 4.64, 5.15, 10.10; vdpbf16ps on a
+   * Zen 5 core 1.17, 1.19, 1.60 against 1.66, 2.04, 4.25 (at H = 1024, where 8 MiB of W stream
+   * from L3 every step, AMX and widening tie up to 4 rows).
+   */
+  static final int ROUNDING_MIN_ROWS = 2;
   /** Below this many multiply-adds a product runs on the calling thread alone. */
   static final long DEFAULT_PARALLEL_MIN = 1L << 18;
 
@@ -38,6 +46,12 @@ public final class NativeKernels extends Kernels {
   private final PanelProduct<Panels> product;
   private final PanelProduct<NativeBf16.Panels> bf16Product;
   private final PanelProduct<NativeBf16.Panels> amxProduct;
+  /** The products' pool (null on one thread), also used by the cells on many rows. */
+  private final WorkerPool pool;
+  /** Fewest cell elements (rows × hidden) worth splitting over the pool, as in simd. */
+  private final long cellParallelMin;
+  /** A cell call's arguments while it holds the pool. */
+  private final CellRows cellRows = new CellRows();
 
   /** Single-threaded kernels for {@code isa}; the library must be loaded and the CPU must support the tier. */
   NativeKernels(Isa isa) {
@@ -61,6 +75,8 @@ public final class NativeKernels extends Kernels {
       throw new IllegalArgumentException("threads must be at least 1, got " + threads);
     }
     WorkerPool pool = threads > 1 ? WorkerPool.shared(threads) : null;
+    this.pool = pool;
+    this.cellParallelMin = parallelMin >> 5;
     this.product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
       @Override
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
@@ -88,7 +104,7 @@ public final class NativeKernels extends Kernels {
         int pairs = (w.cols() + 1) / 2;
         JniBf16.matmulPacked(tier, r1 - r0, x, xOff + r0 * ldx, ldx, w.data, p0 * pairs * panelWidth * 2,
             Math.min(w.rows(), p1 * panelWidth) - p0 * panelWidth, w.cols(), beta, out,
-            outOff + r0 * ldo + p0 * panelWidth, ldo, m >= AMX_MIN_ROWS);
+            outOff + r0 * ldo + p0 * panelWidth, ldo, m >= ROUNDING_MIN_ROWS);
       }
     };
   }
@@ -152,7 +168,7 @@ public final class NativeKernels extends Kernels {
     if (isa != Isa.AVX512) {
       return widening;
     }
-    String small = widening + " for products of fewer than " + AMX_MIN_ROWS + " rows; from " + AMX_MIN_ROWS + " rows ";
+    String small = widening + " for products of fewer than " + ROUNDING_MIN_ROWS + " rows; from " + ROUNDING_MIN_ROWS + " rows ";
     String rounding = ", with the activations rounded to bf16 too (fp32 accumulation)";
     if (amxActive()) {
       return small + "AMX-bf16 tiles" + rounding;
@@ -163,7 +179,7 @@ public final class NativeKernels extends Kernels {
     return widening + "; AMX-bf16: " + JniBf16.amxDescription() + "; AVX512_BF16: " + JniBf16.dpDescription();
   }
 
-  /** Whether this kernel set's bf16 products of {@link #AMX_MIN_ROWS} rows or more run on AMX tiles. */
+  /** Whether this kernel set's bf16 products of {@link #ROUNDING_MIN_ROWS} rows or more run on AMX tiles. */
   boolean amxActive() {
     return isa == Isa.AVX512 && JniBf16.amxState() == 1;
   }
@@ -202,7 +218,7 @@ public final class NativeKernels extends Kernels {
       int outOff, int ldo) {
     if (w instanceof NativeBf16.Panels b) {
       // m first: a product too small for AMX does not probe for it (JniBf16.amxState).
-      PanelProduct<NativeBf16.Panels> split = m >= AMX_MIN_ROWS && amxActive() ? amxProduct : bf16Product;
+      PanelProduct<NativeBf16.Panels> split = m >= ROUNDING_MIN_ROWS && amxActive() ? amxProduct : bf16Product;
       split.multiply(b, (b.rows() + panelWidth - 1) / panelWidth, m, x, xOff, ldx, beta, out, outOff, ldo,
           (long) m * b.rows() * b.cols());
       return;
@@ -257,6 +273,12 @@ public final class NativeKernels extends Kernels {
       super.lstmCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
       return;
     }
+    if (poolForRows(rows, hidden)) {
+      cellRows.set(CellKind.LSTM, rows, hidden, xg, xgOff, hg, hgOff, bias, gate, cand, out, fns.clip());
+      cellRows.lstm(peep, fns.inputForget(), c, cOff, h, hOff);
+      cellRows.runAndRelease();
+      return;
+    }
     Jni.lstmCell(tier, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, gate, cand, out, fns.clip(),
         fns.inputForget(), c, cOff, h, hOff);
   }
@@ -270,6 +292,12 @@ public final class NativeKernels extends Kernels {
       super.gruCellK(rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
       return;
     }
+    if (poolForRows(rows, hidden)) {
+      cellRows.set(CellKind.GRU, rows, hidden, xg, xgOff, hg, hgOff, bias, gate, cand, 0, fns.clip());
+      cellRows.gru(resetAfter, h, hOff, null, 0);
+      cellRows.runAndRelease();
+      return;
+    }
     Jni.gruCell(tier, rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, gate, cand, fns.clip(), h, hOff);
   }
 
@@ -279,6 +307,12 @@ public final class NativeKernels extends Kernels {
     int gate = code(fns.gate());
     if (gate < 0 || Float.isNaN(fns.clip())) {
       super.gruResetStateK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
+      return;
+    }
+    if (poolForRows(rows, hidden)) {
+      cellRows.set(CellKind.GRU_RESET_STATE, rows, hidden, xg, xgOff, hg, hgOff, bias, gate, 0, 0, fns.clip());
+      cellRows.gru(false, h, hOff, rh, rhOff);
+      cellRows.runAndRelease();
       return;
     }
     Jni.gruResetState(tier, rows, hidden, xg, xgOff, hg, hgOff, bias, gate, fns.clip(), h, hOff, rh, rhOff);
@@ -292,7 +326,116 @@ public final class NativeKernels extends Kernels {
       super.rnnCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
       return;
     }
+    if (poolForRows(rows, hidden)) {
+      cellRows.set(CellKind.RNN, rows, hidden, xg, xgOff, hg, hgOff, bias, act, 0, 0, fns.clip());
+      cellRows.gru(false, h, hOff, null, 0);
+      cellRows.runAndRelease();
+      return;
+    }
     Jni.rnnCell(tier, rows, hidden, xg, xgOff, hg, hgOff, bias, act, fns.clip(), h, hOff);
+  }
+
+  /**
+   * Whether a cell call on {@code rows} rows takes the pool (then the caller fills {@link #cellRows}
+   * and calls its runAndRelease): rows are independent, so splitting them gives the same bits as
+   * one thread, and the cell is then no longer the serial part of a multi-threaded batched step.
+   */
+  private boolean poolForRows(int rows, int hidden) {
+    return pool != null && rows > 1 && (long) rows * hidden >= cellParallelMin && pool.tryAcquire();
+  }
+
+  /** Which C cell a {@link CellRows} call runs. */
+  private enum CellKind { LSTM, GRU, GRU_RESET_STATE, RNN }
+
+  /**
+   * One cell call split over the pool in contiguous runs of rows, one per thread. Only the thread
+   * that holds the pool fills it, so one instance serves every caller; its arrays are dropped when
+   * the pool is released.
+   */
+  private final class CellRows implements WorkerPool.Job {
+    private CellKind kind;
+    private int rows;
+    private int hidden;
+    private float[] xg;
+    private int xgOff;
+    private float[] hg;
+    private int hgOff;
+    private float[] bias;
+    private int gate;
+    private int cand;
+    private int out;
+    private float clip;
+    private float[] peep;
+    private boolean flag;
+    private float[] c;
+    private int cOff;
+    private float[] h;
+    private int hOff;
+    private float[] rh;
+    private int rhOff;
+
+    void set(CellKind kind, int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
+        int gate, int cand, int out, float clip) {
+      this.kind = kind;
+      this.rows = rows;
+      this.hidden = hidden;
+      this.xg = xg;
+      this.xgOff = xgOff;
+      this.hg = hg;
+      this.hgOff = hgOff;
+      this.bias = bias;
+      this.gate = gate;
+      this.cand = cand;
+      this.out = out;
+      this.clip = clip;
+    }
+
+    void lstm(float[] peep, boolean inputForget, float[] c, int cOff, float[] h, int hOff) {
+      this.peep = peep;
+      this.flag = inputForget;
+      this.c = c;
+      this.cOff = cOff;
+      this.h = h;
+      this.hOff = hOff;
+    }
+
+    /** GRU (flag: reset-after), its reset-state half (rh) and the Elman cell: h and rh. */
+    void gru(boolean resetAfter, float[] h, int hOff, float[] rh, int rhOff) {
+      this.flag = resetAfter;
+      this.h = h;
+      this.hOff = hOff;
+      this.rh = rh;
+      this.rhOff = rhOff;
+    }
+
+    void runAndRelease() {
+      try {
+        pool.run(this, Math.min(rows, pool.threads()));
+      } finally {
+        xg = hg = bias = peep = c = h = rh = null;
+        pool.release();
+      }
+    }
+
+    @Override
+    public void run(int chunk) {
+      int chunks = Math.min(rows, pool.threads());
+      runRows((int) ((long) rows * chunk / chunks), (int) ((long) rows * (chunk + 1) / chunks));
+    }
+
+    private void runRows(int r0, int r1) {
+      int n = r1 - r0;
+      int hr = r0 * hidden;
+      switch (kind) {
+        case LSTM -> Jni.lstmCell(tier, n, hidden, xg, xgOff + 4 * hr, hg, hgOff + 4 * hr, bias, peep, gate, cand, out,
+            clip, flag, c, cOff + hr, h, hOff + hr);
+        case GRU -> Jni.gruCell(tier, n, hidden, flag, xg, xgOff + 3 * hr, hg, hgOff + 3 * hr, bias, gate, cand, clip,
+            h, hOff + hr);
+        case GRU_RESET_STATE -> Jni.gruResetState(tier, n, hidden, xg, xgOff + 3 * hr, hg, hgOff + 3 * hr, bias, gate,
+            clip, h, hOff + hr, rh, rhOff + hr);
+        case RNN -> Jni.rnnCell(tier, n, hidden, xg, xgOff + hr, hg, hgOff + hr, bias, gate, clip, h, hOff + hr);
+      }
+    }
   }
 
   @Override

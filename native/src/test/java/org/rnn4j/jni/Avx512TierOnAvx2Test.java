@@ -10,7 +10,7 @@ import org.rnn4j.backend.BackendRegistry;
  * Runs only in the {@code avx512-tier-on-avx2} surefire execution, beside the whole native suite:
  * that JVM loads the test library whose avx512 tier is compiled for AVX2 (see rnn4j.h), and this
  * test proves the suite there really ran the avx512 tier's code rather than falling back, and its
- * AMX path in emulation (-DRNN4J_AMX_EMULATE, amx.c) for the bf16 products of 16 rows or more.
+ * AMX path in emulation (-DRNN4J_AMX_EMULATE, amx.c) for the bf16 products of two rows or more.
  */
 class Avx512TierOnAvx2Test {
   @Test

@@ -17,6 +17,15 @@ class NativeBf16ModelParityTest extends Bf16ParitySuite {
 
   @Override
   protected Backend reference() {
-    return ((NativeKernels) backend().kernels()).roundsActivations() ? RoundedActivationReference.backend() : super.reference();
+    return rounds() ? RoundedActivationReference.backend() : super.reference();
+  }
+
+  @Override
+  protected double[] tolerance() {
+    return rounds() ? RoundedActivationReference.TOLERANCE : super.tolerance();
+  }
+
+  private boolean rounds() {
+    return ((NativeKernels) backend().kernels()).roundsActivations();
   }
 }

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.rnn4j.Activation;
 import org.rnn4j.Precision;
+import org.rnn4j.spi.CellFunctions;
 import org.rnn4j.spi.PackedMatrix;
 
 /** The native packed products (fp32 and bf16) give the same bits on 1, 2 and 3 threads, whatever the split. */
@@ -39,8 +41,9 @@ class NativeThreadCountIndependenceTest {
 
   @Test
   void bf16MatmulPackedIsBitIdenticalAcrossThreadCounts() {
-    // Around the AMX row threshold (16) and the 96-row chunk, odd column counts, partial panels.
-    assertSameBitsOnEveryThreadCount(Precision.BF16, 11, new int[][] {{1, 2048, 301}, {15, 97, 33}, {16, 65, 17},
+    // Around the rounding kernels' row threshold (2), their 12-row tile and the 96-row chunk, odd
+    // column counts, partial panels.
+    assertSameBitsOnEveryThreadCount(Precision.BF16, 11, new int[][] {{1, 2048, 301}, {2, 97, 33}, {13, 65, 17},
         {17, 1021, 64}, {97, 130, 75}, {200, 75, 31}});
   }
 
@@ -67,6 +70,53 @@ class NativeThreadCountIndependenceTest {
             } else {
               assertArrayEquals(first, out, precision + " m=" + m + " W=" + rows + "x" + cols + " beta=" + beta
                   + " threads=" + k.threads());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void cellsSplitOverThePoolGiveTheSameBitsAndWriteOnlyTheirRows() {
+    NativeKernels[] ks = kernels();
+    SplittableRandom rnd = new SplittableRandom(5);
+    CellFunctions clipped = new CellFunctions(Activation.SIGMOID, Activation.TANH, Activation.TANH, 0.75f, false);
+    for (int rows : new int[] {2, 3, 7, 64}) {
+      for (int hidden : new int[] {1, 17, 65}) {
+        int hd = hidden;
+        float[] xg = random(rnd, 3 + rows * 4 * hd);
+        float[] hg = random(rnd, 5 + rows * 4 * hd);
+        float[] bias = random(rnd, 4 * hd);
+        float[] peep = random(rnd, 3 * hd);
+        float[] c0 = random(rnd, 2 + rows * hd);
+        float[] h0 = random(rnd, 6 + rows * hd + 4);
+        float[][] first = null;
+        for (NativeKernels k : ks) {
+          float[] c = c0.clone();
+          float[] hl = h0.clone();
+          float[] hg1 = h0.clone();
+          float[] hg2 = h0.clone();
+          float[] rh = h0.clone();
+          float[] hr = h0.clone();
+          k.lstmCell(rows, hd, xg, 3, hg, 5, bias, peep, clipped, c, 2, hl, 6);
+          k.gruCell(rows, hd, true, xg, 3, hg, 5, bias, CellFunctions.LSTM_DEFAULT, hg1, 6);
+          k.gruResetState(rows, hd, xg, 3, hg, 5, bias, CellFunctions.LSTM_DEFAULT, hg2, 6, rh, 6);
+          k.gruCell(rows, hd, false, xg, 3, hg, 5, bias, clipped, hg2, 6);
+          k.rnnCell(rows, hd, xg, 3, hg, 5, bias, clipped, hr, 6);
+          float[][] got = {c, hl, hg1, hg2, rh, hr};
+          if (first == null) {
+            first = got;
+            assertArrayEquals(Arrays.copyOf(c0, 2), Arrays.copyOf(c, 2), "the LSTM cell wrote before its first row");
+            for (int i = 1; i < got.length; i++) {
+              assertArrayEquals(Arrays.copyOf(h0, 6), Arrays.copyOf(got[i], 6), "a cell wrote before its first row");
+            }
+            assertArrayEquals(Arrays.copyOfRange(h0, 6 + rows * hd, h0.length),
+                Arrays.copyOfRange(hl, 6 + rows * hd, hl.length), "the LSTM cell wrote past its last row");
+          } else {
+            for (int i = 0; i < got.length; i++) {
+              assertArrayEquals(first[i], got[i], "output " + i + " rows=" + rows + " hidden=" + hd + " threads="
+                  + k.threads());
             }
           }
         }

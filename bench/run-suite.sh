@@ -30,6 +30,11 @@ log "forward, bf16 weights (issue #12's batch-1 configurations), with their fp32
   -p config=lstm_512_512_100_1,gru_512_512_100_1,lstm_1024_1024_50_1,gru_1024_1024_50_1 -prof gc -rf json -rff $R/bf16.json
 "$J" -jar $B RnnBenchmark "${SHORT[@]}" -p impl=simd,native,ort \
   -p config=gru_512_512_100_1,lstm_1024_1024_50_1,gru_1024_1024_50_1 -prof gc -rf json -rff $R/bf16-fp32.json
+log "issue #12's batched rows: native bf16 (AMX or vdpbf16ps where the CPU has them) at 1 and 2 threads, ORT's 1024 rows"
+"$J" -jar $B RnnBenchmark "${SHORT[@]}" -p impl=native -p precision=bf16 -p threads=1,2 \
+  -p config=lstm_512_512_50_64,gru_512_512_50_64,lstm_1024_1024_25_64,gru_1024_1024_25_64 -rf json -rff $R/bf16-batched.json
+"$J" -jar $B RnnBenchmark "${SHORT[@]}" -p impl=ort -p threads=1,2 \
+  -p config=lstm_1024_1024_25_64,gru_1024_1024_25_64 -rf json -rff $R/bf16-batched-ort.json
 log "streaming step, 1 and 2 threads (+ bf16 on 1 thread)"
 "$J" -jar $B StepBenchmark "${SHORT[@]}" -p threads=1,2 -prof gc -rf json -rff $R/step.json
 "$J" -jar $B StepBenchmark "${SHORT[@]}" -p impl=simd,native -p precision=bf16 -prof gc -rf json -rff $R/step-bf16.json
@@ -45,6 +50,6 @@ log "ceilings, 1 and 2 threads"
 "$J" -jar $B CeilingBenchmark -f 1 -wi 2 -w 1 -i 3 -r 1 -p threads=1,2 -rf json -rff $R/ceilings.json
 { echo "JDK: $("$J" -version 2>&1 | head -1)"; uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|Flags' | sed 's/Flags:.*/AVX-512: '"$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"'/'; } > $R/machine.txt
 "$J" -cp $B org.rnn4j.bench.Report --out bench/RESULTS.md --title "$TITLE" \
-  $R/forward-1t.json $R/forward-2t.json $R/targets-gru16.json $R/targets-2t.json $R/bf16.json $R/bf16-fp32.json $R/step.json $R/step-bf16.json \
+  $R/forward-1t.json $R/forward-2t.json $R/targets-gru16.json $R/targets-2t.json $R/bf16.json $R/bf16-fp32.json $R/bf16-batched.json $R/bf16-batched-ort.json $R/step.json $R/step-bf16.json \
   $R/subnormal.json $R/training-1t.json $R/training-2t.json $R/forward-c1.json $R/ceilings.json
 log "done: bench/RESULTS.md regenerated; machine facts in $R/machine.txt"

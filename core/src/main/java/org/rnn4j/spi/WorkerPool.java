@@ -15,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * home share of the chunks, the same contiguous range for every job of the same size (the caller
  * the first, worker i the (i+1)-th): a batch-1 step's product is split over output rows, so each
  * thread multiplies the same slice of the recurrent weights at every step and can keep it in its
- * own L2 where it fits (2 MiB-L2 Xeons; not here: 512 KiB). A thread that runs out of home chunks takes the unstarted chunks of the others, so a late or
+ * own L2 where it fits (2 MiB-L2 Xeons; not the 1 MiB-L2 Zen 5 here at H = 512). A thread that runs out of home chunks takes the unstarted chunks of the others, so a late or
  * descheduled thread delays nobody. Every claim is a compare-and-set on a word that carries the
  * job's generation, so a late worker can never claim a chunk of a later job. Idle workers spin
  * briefly (steps follow each other within microseconds), then park. Which thread runs a chunk

@@ -2,6 +2,7 @@ package org.rnn4j.jni;
 
 import org.rnn4j.Activation;
 import org.rnn4j.spi.CellFunctions;
+import org.rnn4j.spi.CellRows;
 import org.rnn4j.spi.Kernels;
 import org.rnn4j.spi.PackedMatrix;
 import org.rnn4j.spi.PanelProduct;
@@ -46,12 +47,8 @@ public final class NativeKernels extends Kernels {
   private final PanelProduct<Panels> product;
   private final PanelProduct<NativeBf16.Panels> bf16Product;
   private final PanelProduct<NativeBf16.Panels> amxProduct;
-  /** The products' pool (null on one thread), also used by the cells on many rows. */
-  private final WorkerPool pool;
-  /** Fewest cell elements (rows × hidden) worth splitting over the pool, as in simd. */
-  private final long cellParallelMin;
-  /** A cell call's arguments while it holds the pool. */
-  private final CellRows cellRows = new CellRows();
+  /** The cells on many rows, split over the products' pool (from parallelMin / 32 elements, as simd's). */
+  private final CellRows cellRows;
 
   /** Single-threaded kernels for {@code isa}; the library must be loaded and the CPU must support the tier. */
   NativeKernels(Isa isa) {
@@ -75,8 +72,24 @@ public final class NativeKernels extends Kernels {
       throw new IllegalArgumentException("threads must be at least 1, got " + threads);
     }
     WorkerPool pool = threads > 1 ? WorkerPool.shared(threads) : null;
-    this.pool = pool;
-    this.cellParallelMin = parallelMin >> 5;
+    this.cellRows = new CellRows(pool, parallelMin >> 5) {
+      @Override
+      protected void runRows(int r0, int r1) {
+        int n = r1 - r0;
+        int hr = r0 * hidden;
+        switch (kind) {
+          case LSTM -> Jni.lstmCell(tier, n, hidden, xg, xgOff + 4 * hr, hg, hgOff + 4 * hr, bias, peep,
+              code(fns.gate()), code(fns.candidate()), code(fns.output()), fns.clip(), fns.inputForget(), c, cOff + hr,
+              h, hOff + hr);
+          case GRU -> Jni.gruCell(tier, n, hidden, resetAfter, xg, xgOff + 3 * hr, hg, hgOff + 3 * hr, bias,
+              code(fns.gate()), code(fns.candidate()), fns.clip(), h, hOff + hr);
+          case GRU_RESET_STATE -> Jni.gruResetState(tier, n, hidden, xg, xgOff + 3 * hr, hg, hgOff + 3 * hr, bias,
+              code(fns.gate()), fns.clip(), h, hOff + hr, rh, rhOff + hr);
+          case RNN -> Jni.rnnCell(tier, n, hidden, xg, xgOff + hr, hg, hgOff + hr, bias, code(fns.candidate()),
+              fns.clip(), h, hOff + hr);
+        }
+      }
+    };
     this.product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
       @Override
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
@@ -273,10 +286,9 @@ public final class NativeKernels extends Kernels {
       super.lstmCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
       return;
     }
-    if (poolForRows(rows, hidden)) {
-      cellRows.set(CellKind.LSTM, rows, hidden, xg, xgOff, hg, hgOff, bias, gate, cand, out, fns.clip());
-      cellRows.lstm(peep, fns.inputForget(), c, cOff, h, hOff);
-      cellRows.runAndRelease();
+    if (cellRows.tryPool(rows, hidden)) {
+      cellRows.runAndRelease(CellRows.Kind.LSTM, false, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff,
+          h, hOff, null, 0);
       return;
     }
     Jni.lstmCell(tier, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, gate, cand, out, fns.clip(),
@@ -292,10 +304,9 @@ public final class NativeKernels extends Kernels {
       super.gruCellK(rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
       return;
     }
-    if (poolForRows(rows, hidden)) {
-      cellRows.set(CellKind.GRU, rows, hidden, xg, xgOff, hg, hgOff, bias, gate, cand, 0, fns.clip());
-      cellRows.gru(resetAfter, h, hOff, null, 0);
-      cellRows.runAndRelease();
+    if (cellRows.tryPool(rows, hidden)) {
+      cellRows.runAndRelease(CellRows.Kind.GRU, resetAfter, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns, null,
+          0, h, hOff, null, 0);
       return;
     }
     Jni.gruCell(tier, rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, gate, cand, fns.clip(), h, hOff);
@@ -309,10 +320,9 @@ public final class NativeKernels extends Kernels {
       super.gruResetStateK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
       return;
     }
-    if (poolForRows(rows, hidden)) {
-      cellRows.set(CellKind.GRU_RESET_STATE, rows, hidden, xg, xgOff, hg, hgOff, bias, gate, 0, 0, fns.clip());
-      cellRows.gru(false, h, hOff, rh, rhOff);
-      cellRows.runAndRelease();
+    if (cellRows.tryPool(rows, hidden)) {
+      cellRows.runAndRelease(CellRows.Kind.GRU_RESET_STATE, false, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns,
+          null, 0, h, hOff, rh, rhOff);
       return;
     }
     Jni.gruResetState(tier, rows, hidden, xg, xgOff, hg, hgOff, bias, gate, fns.clip(), h, hOff, rh, rhOff);
@@ -326,116 +336,12 @@ public final class NativeKernels extends Kernels {
       super.rnnCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
       return;
     }
-    if (poolForRows(rows, hidden)) {
-      cellRows.set(CellKind.RNN, rows, hidden, xg, xgOff, hg, hgOff, bias, act, 0, 0, fns.clip());
-      cellRows.gru(false, h, hOff, null, 0);
-      cellRows.runAndRelease();
+    if (cellRows.tryPool(rows, hidden)) {
+      cellRows.runAndRelease(CellRows.Kind.RNN, false, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns, null, 0, h,
+          hOff, null, 0);
       return;
     }
     Jni.rnnCell(tier, rows, hidden, xg, xgOff, hg, hgOff, bias, act, fns.clip(), h, hOff);
-  }
-
-  /**
-   * Whether a cell call on {@code rows} rows takes the pool (then the caller fills {@link #cellRows}
-   * and calls its runAndRelease): rows are independent, so splitting them gives the same bits as
-   * one thread, and the cell is then no longer the serial part of a multi-threaded batched step.
-   */
-  private boolean poolForRows(int rows, int hidden) {
-    return pool != null && rows > 1 && (long) rows * hidden >= cellParallelMin && pool.tryAcquire();
-  }
-
-  /** Which C cell a {@link CellRows} call runs. */
-  private enum CellKind { LSTM, GRU, GRU_RESET_STATE, RNN }
-
-  /**
-   * One cell call split over the pool in contiguous runs of rows, one per thread. Only the thread
-   * that holds the pool fills it, so one instance serves every caller; its arrays are dropped when
-   * the pool is released.
-   */
-  private final class CellRows implements WorkerPool.Job {
-    private CellKind kind;
-    private int rows;
-    private int hidden;
-    private float[] xg;
-    private int xgOff;
-    private float[] hg;
-    private int hgOff;
-    private float[] bias;
-    private int gate;
-    private int cand;
-    private int out;
-    private float clip;
-    private float[] peep;
-    private boolean flag;
-    private float[] c;
-    private int cOff;
-    private float[] h;
-    private int hOff;
-    private float[] rh;
-    private int rhOff;
-
-    void set(CellKind kind, int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff, float[] bias,
-        int gate, int cand, int out, float clip) {
-      this.kind = kind;
-      this.rows = rows;
-      this.hidden = hidden;
-      this.xg = xg;
-      this.xgOff = xgOff;
-      this.hg = hg;
-      this.hgOff = hgOff;
-      this.bias = bias;
-      this.gate = gate;
-      this.cand = cand;
-      this.out = out;
-      this.clip = clip;
-    }
-
-    void lstm(float[] peep, boolean inputForget, float[] c, int cOff, float[] h, int hOff) {
-      this.peep = peep;
-      this.flag = inputForget;
-      this.c = c;
-      this.cOff = cOff;
-      this.h = h;
-      this.hOff = hOff;
-    }
-
-    /** GRU (flag: reset-after), its reset-state half (rh) and the Elman cell: h and rh. */
-    void gru(boolean resetAfter, float[] h, int hOff, float[] rh, int rhOff) {
-      this.flag = resetAfter;
-      this.h = h;
-      this.hOff = hOff;
-      this.rh = rh;
-      this.rhOff = rhOff;
-    }
-
-    void runAndRelease() {
-      try {
-        pool.run(this, Math.min(rows, pool.threads()));
-      } finally {
-        xg = hg = bias = peep = c = h = rh = null;
-        pool.release();
-      }
-    }
-
-    @Override
-    public void run(int chunk) {
-      int chunks = Math.min(rows, pool.threads());
-      runRows((int) ((long) rows * chunk / chunks), (int) ((long) rows * (chunk + 1) / chunks));
-    }
-
-    private void runRows(int r0, int r1) {
-      int n = r1 - r0;
-      int hr = r0 * hidden;
-      switch (kind) {
-        case LSTM -> Jni.lstmCell(tier, n, hidden, xg, xgOff + 4 * hr, hg, hgOff + 4 * hr, bias, peep, gate, cand, out,
-            clip, flag, c, cOff + hr, h, hOff + hr);
-        case GRU -> Jni.gruCell(tier, n, hidden, flag, xg, xgOff + 3 * hr, hg, hgOff + 3 * hr, bias, gate, cand, clip,
-            h, hOff + hr);
-        case GRU_RESET_STATE -> Jni.gruResetState(tier, n, hidden, xg, xgOff + 3 * hr, hg, hgOff + 3 * hr, bias, gate,
-            clip, h, hOff + hr, rh, rhOff + hr);
-        case RNN -> Jni.rnnCell(tier, n, hidden, xg, xgOff + hr, hg, hgOff + hr, bias, gate, clip, h, hOff + hr);
-      }
-    }
   }
 
   @Override

@@ -5,6 +5,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnn4j.Activation;
 import org.rnn4j.spi.CellFunctions;
+import org.rnn4j.spi.CellRows;
 import org.rnn4j.spi.Kernels;
 import org.rnn4j.spi.PackedMatrix;
 import org.rnn4j.spi.PanelProduct;
@@ -93,19 +94,25 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
   // (Math.fma where the vector code fuses); activate's tail runs the vector code on a padded copy.
   /** bf16-weight products (precision bf16), same width and pool. */
   private final SimdBf16 bf16;
-  /** The products' pool (null on one thread), also used by the LSTM and GRU cells on many rows. */
-  private final WorkerPool pool;
-  /** Fewest cell elements (rows × hidden) worth splitting over the pool (~50 µs of work at 8192). */
-  private final long cellParallelMin;
-  /** A cell call's arguments while it holds the pool. */
-  private final CellRows cellRows = new CellRows();
+  /** The LSTM and GRU cells on many rows, split over the pool (from 8192 elements: ~50 µs of work). */
+  private final CellRows cellRows;
 
   SimdKernels(int threads, long parallelMin) {
     this.lanes = sp().length();
     this.panelWidth = PANEL_VECTORS * lanes;
     WorkerPool pool = threads > 1 ? WorkerPool.shared(threads) : null;
-    this.pool = pool;
-    this.cellParallelMin = parallelMin >> 5;
+    this.cellRows = new CellRows(pool, parallelMin >> 5) {
+      @Override
+      protected void runRows(int r0, int r1) {
+        switch (kind) {
+          case LSTM -> lstmCellRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
+          case GRU -> gruCellRows(r0, r1, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
+          case GRU_RESET_STATE -> gruResetStateRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh,
+              rhOff);
+          case RNN -> throw new IllegalStateException("simd's Elman cell is not split");
+        }
+      }
+    };
     this.product = new PanelProduct<>(pool, parallelMin, ROW_BLOCK) {
       @Override
       protected void chunk(Panels w, int m, float[] x, int xOff, int ldx, float beta, float[] out, int outOff,
@@ -1063,89 +1070,12 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       super.lstmCellK(rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
       return;
     }
-    if (poolForRows(rows, hidden)) {
-      cellRows.set(CellKind.LSTM, false, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff,
-          null, 0);
-      runRowsAndRelease(rows);
+    if (cellRows.tryPool(rows, hidden)) {
+      cellRows.runAndRelease(CellRows.Kind.LSTM, false, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff,
+          h, hOff, null, 0);
       return;
     }
     lstmCellRows(0, rows, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
-  }
-
-  /**
-   * Whether a cell call on {@code rows} rows takes the pool (then the caller must {@link
-   * #runRowsAndRelease}): rows are independent, so splitting them gives the same bits as one
-   * thread, and the cell is then no longer the serial part of a multi-threaded batched step.
-   */
-  private boolean poolForRows(int rows, int hidden) {
-    return pool != null && rows > 1 && (long) rows * hidden >= cellParallelMin && pool.tryAcquire();
-  }
-
-  private void runRowsAndRelease(int rows) {
-    try {
-      pool.run(cellRows, Math.min(rows, pool.threads()));
-    } finally {
-      cellRows.set(null, false, 0, 0, null, 0, null, 0, null, null, null, null, 0, null, 0, null, 0);
-      pool.release();
-    }
-  }
-
-  /** What a {@link CellRows} job runs on each run of rows. */
-  private enum CellKind { LSTM, GRU, GRU_RESET_STATE }
-
-  /** One LSTM cell, GRU cell or GRU reset-state call, split into contiguous runs of rows (one per thread). */
-  private final class CellRows implements WorkerPool.Job {
-    private CellKind kind;
-    private boolean resetAfter;
-    private int rows;
-    private int hidden;
-    private float[] xg;
-    private int xgOff;
-    private float[] hg;
-    private int hgOff;
-    private float[] bias;
-    private float[] peep;
-    private CellFunctions fns;
-    private float[] c;
-    private int cOff;
-    private float[] h;
-    private int hOff;
-    private float[] rh;
-    private int rhOff;
-
-    void set(CellKind kind, boolean resetAfter, int rows, int hidden, float[] xg, int xgOff, float[] hg, int hgOff,
-        float[] bias, float[] peep, CellFunctions fns, float[] c, int cOff, float[] h, int hOff, float[] rh,
-        int rhOff) {
-      this.kind = kind;
-      this.resetAfter = resetAfter;
-      this.rows = rows;
-      this.hidden = hidden;
-      this.xg = xg;
-      this.xgOff = xgOff;
-      this.hg = hg;
-      this.hgOff = hgOff;
-      this.bias = bias;
-      this.peep = peep;
-      this.fns = fns;
-      this.c = c;
-      this.cOff = cOff;
-      this.h = h;
-      this.hOff = hOff;
-      this.rh = rh;
-      this.rhOff = rhOff;
-    }
-
-    @Override
-    public void run(int chunk) {
-      int chunks = Math.min(rows, pool.threads());
-      int r0 = (int) ((long) rows * chunk / chunks);
-      int r1 = (int) ((long) rows * (chunk + 1) / chunks);
-      switch (kind) {
-        case LSTM -> lstmCellRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, peep, fns, c, cOff, h, hOff);
-        case GRU -> gruCellRows(r0, r1, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
-        case GRU_RESET_STATE -> gruResetStateRows(r0, r1, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
-      }
-    }
   }
 
   /** Rows [r0, r1) of {@link #lstmCellK}. */
@@ -1410,10 +1340,9 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       super.gruCellK(rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
       return;
     }
-    if (poolForRows(rows, hidden)) {
-      cellRows.set(CellKind.GRU, resetAfter, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns, null, 0, h, hOff,
-          null, 0);
-      runRowsAndRelease(rows);
+    if (cellRows.tryPool(rows, hidden)) {
+      cellRows.runAndRelease(CellRows.Kind.GRU, resetAfter, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns, null,
+          0, h, hOff, null, 0);
       return;
     }
     gruCellRows(0, rows, hidden, resetAfter, xg, xgOff, hg, hgOff, bias, fns, h, hOff);
@@ -1524,10 +1453,9 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
       super.gruResetStateK(rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);
       return;
     }
-    if (poolForRows(rows, hidden)) {
-      cellRows.set(CellKind.GRU_RESET_STATE, false, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns, null, 0, h,
-          hOff, rh, rhOff);
-      runRowsAndRelease(rows);
+    if (cellRows.tryPool(rows, hidden)) {
+      cellRows.runAndRelease(CellRows.Kind.GRU_RESET_STATE, false, rows, hidden, xg, xgOff, hg, hgOff, bias, null, fns,
+          null, 0, h, hOff, rh, rhOff);
       return;
     }
     gruResetStateRows(0, rows, hidden, xg, xgOff, hg, hgOff, bias, fns, h, hOff, rh, rhOff);

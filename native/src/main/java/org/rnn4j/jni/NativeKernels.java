@@ -181,7 +181,8 @@ public final class NativeKernels extends Kernels {
     if (isa != Isa.AVX512) {
       return widening;
     }
-    String small = widening + " for products of fewer than " + ROUNDING_MIN_ROWS + " rows; from " + ROUNDING_MIN_ROWS + " rows ";
+    String small = widening + " for products of fewer than " + ROUNDING_MIN_ROWS + " rows; from "
+        + ROUNDING_MIN_ROWS + " rows ";
     String rounding = ", with the activations rounded to bf16 too (fp32 accumulation)";
     if (amxActive()) {
       return small + "AMX-bf16 tiles" + rounding;

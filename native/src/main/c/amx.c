@@ -26,7 +26,6 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
-#include <cpuid.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -112,20 +111,15 @@ static void amx_probe(void) {
 #else
   unsigned a, b, c, d;
   /* The kernel's rounding and commit loops are compiled for AVX-512 F/BW/VL, so those are required too. */
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d >> 24 & 1) || !(d >> 22 & 1) || !(b >> 16 & 1)
-      || !(b >> 30 & 1) || !(b >> 31 & 1)) {
+  int avx512 = rnn4j_avx512_fbwvl();
+  if (avx512 == -1 || !__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d >> 24 & 1) || !(d >> 22 & 1)) {
     amx_state = -1; /* no amx_tile / amx_bf16 (or no AVX-512 F/BW/VL) */
+  } else if (avx512 == -2 || (rnn4j_xcr0() >> 17 & 3) != 3) {
+    amx_state = -2; /* the OS does not enable the tile state (or the AVX-512 state) */
+  } else if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
+    amx_state = -3; /* permission refused */
   } else {
-    __cpuid(1, a, b, c, d);
-    uint32_t lo = 0, hi = 0;
-    if (c >> 27 & 1) __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo >> 17 & 3) != 3 || (lo & 0xE6) != 0xE6) {
-      amx_state = -2; /* the OS does not enable the tile state (or the AVX-512 state) */
-    } else if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
-      amx_state = -3; /* permission refused */
-    } else {
-      amx_state = 1;
-    }
+    amx_state = 1;
   }
 #endif
   if (amx_state == 1 && !rnn4j_bf16_self_check(rnn4j_amx_matmul)) amx_state = -4;
@@ -140,13 +134,6 @@ static void amx_probe(void) {
 int rnn4j_amx_state(void) {
   pthread_once(&amx_once, amx_probe);
   return amx_state;
-}
-
-/* One staged row: k rounded values, then zeros up to {@code width} values (the last k tile's end). */
-AMX_VECTOR_TARGET static void round_row(uint16_t *restrict dst, const float *restrict src, int k, int width) {
-  const uint32_t *s = (const uint32_t *)(const void *)src;
-  for (int p = 0; p < k; p++) dst[p] = rnn4j_to_bf16(s[p]);
-  for (int p = k; p < width; p++) dst[p] = 0;
 }
 
 /* out rows (ldo apart) = tile rows (NR apart) (+ beta*out), nc columns of rows rows. */
@@ -205,7 +192,7 @@ AMX_TARGET int rnn4j_amx_matmul(int m, int n, int k, const float *x, ptrdiff_t l
     /* Rows past mb up to the last A tile in use are zeros. */
     int tiles_rows = (mb + 15) / 16 * 16;
     for (int i = 0; i < mb; i++) {
-      round_row((uint16_t *)(void *)((uint8_t *)as + i * arow), x + (ptrdiff_t)(i0 + i) * ldx, k, (int)(arow / 2));
+      rnn4j_round_row((uint16_t *)(void *)((uint8_t *)as + i * arow), x + (ptrdiff_t)(i0 + i) * ldx, k, (int)(arow / 2));
     }
     memset((uint8_t *)as + mb * arow, 0, (size_t)((tiles_rows - mb) * arow));
     for (int jp = 0; jp < np; jp++) {

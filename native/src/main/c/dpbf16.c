@@ -24,7 +24,6 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(RNN4J_AVX512_TIER_ON_AVX2)
 
-#include <cpuid.h>
 #include <immintrin.h>
 #include <pthread.h>
 
@@ -40,37 +39,20 @@ static pthread_once_t dp_once = PTHREAD_ONCE_INIT;
 
 static void dp_probe(void) {
   unsigned a, b, c, d;
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b >> 16 & 1) || !(b >> 30 & 1) || !(b >> 31 & 1)
-      || a < 1) {
-    dp_state = -1; /* no AVX-512 F/BW/VL, or no CPUID leaf 7 subleaf 1 */
-    return;
+  int avx512 = rnn4j_avx512_fbwvl();
+  /* Leaf 7 subleaf 1 EAX bit 5: avx512_bf16 (a subleaf past the CPU's last reads as zeros). */
+  if (avx512 == -1 || !__get_cpuid_count(7, 1, &a, &b, &c, &d) || !(a >> 5 & 1)) {
+    dp_state = -1;
+  } else if (avx512 == -2) {
+    dp_state = -2;
+  } else {
+    dp_state = rnn4j_bf16_self_check(rnn4j_dp_matmul) ? 1 : -4;
   }
-  __cpuid_count(7, 1, a, b, c, d);
-  if (!(a >> 5 & 1)) {
-    dp_state = -1; /* no avx512_bf16 */
-    return;
-  }
-  __cpuid(1, a, b, c, d);
-  uint32_t lo = 0, hi = 0;
-  if (c >> 27 & 1) __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  (void)hi;
-  if ((lo & 0xE6) != 0xE6) {
-    dp_state = -2; /* the OS does not enable the AVX-512 state */
-    return;
-  }
-  dp_state = rnn4j_bf16_self_check(rnn4j_dp_matmul) ? 1 : -4;
 }
 
 int rnn4j_dp_state(void) {
   pthread_once(&dp_once, dp_probe);
   return dp_state;
-}
-
-/* One staged row: k rounded values, then zeros up to {@code width} values (a whole last pair and padding). */
-DP_TARGET static void dp_round_row(uint16_t *restrict dst, const float *restrict src, int k, int width) {
-  const uint32_t *s = (const uint32_t *)(const void *)src;
-  for (int p = 0; p < k; p++) dst[p] = rnn4j_to_bf16(s[p]);
-  for (int p = k; p < width; p++) dst[p] = 0;
 }
 
 /* mr rows (a constant after inlining) of staged x, xs apart, times one panel, every pair in order. */
@@ -123,7 +105,7 @@ DP_TARGET int rnn4j_dp_matmul(int m, int n, int k, const float *x, ptrdiff_t ldx
   for (int i0 = 0; i0 < m; i0 += block) {
     int mb = m - i0 < block ? m - i0 : block;
     for (int i = 0; i < mb; i++) {
-      dp_round_row((uint16_t *)(void *)(xs + i * xs_stride), x + (ptrdiff_t)(i0 + i) * ldx, k, (int)(2 * xs_stride));
+      rnn4j_round_row((uint16_t *)(void *)(xs + i * xs_stride), x + (ptrdiff_t)(i0 + i) * ldx, k, (int)(2 * xs_stride));
     }
     for (int jp = 0; jp < np; jp++) {
       const uint32_t *bp = (const uint32_t *)(const void *)panels + (ptrdiff_t)jp * pairs * NR;

@@ -75,6 +75,42 @@ static inline uint16_t rnn4j_to_bf16(uint32_t u) {
   return (uint16_t)((u & 0x7FFFFFFFu) > 0x7F800000u ? nan : near);
 }
 
+/*
+ * One staged row for the rounding kernels: k rounded values, then zeros up to width values (a
+ * whole last pair or k tile). Inlined, it is vectorised for the calling kernel's target.
+ */
+static inline __attribute__((always_inline)) void rnn4j_round_row(uint16_t *restrict dst, const float *restrict src,
+    int k, int width) {
+  const uint32_t *s = (const uint32_t *)(const void *)src;
+  for (int p = 0; p < k; p++) dst[p] = rnn4j_to_bf16(s[p]);
+  for (int p = k; p < width; p++) dst[p] = 0;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+
+/* XCR0, the register states the OS saves; 0 where it has not enabled XSAVE. */
+static inline uint64_t rnn4j_xcr0(void) {
+  unsigned a, b, c, d;
+  __cpuid(1, a, b, c, d);
+  if (!(c >> 27 & 1)) return 0;
+  uint32_t lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * What the rounding kernels need besides their own extension (their loops are compiled for
+ * AVX-512 F/BW/VL): 1 present and its state saved by the OS (XCR0 bits 1, 2, 5-7), -1 not in
+ * CPUID, -2 not enabled by the OS.
+ */
+static inline int rnn4j_avx512_fbwvl(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b >> 16 & 1) || !(b >> 30 & 1) || !(b >> 31 & 1)) return -1;
+  return (rnn4j_xcr0() & 0xE6) == 0xE6 ? 1 : -2;
+}
+#endif
+
 /* The tables, indexed like rnn4j_isas; NULL where this build has no such tier. */
 extern const struct rnn4j_bf16_isa *const rnn4j_bf16_isas[TIER_COUNT];
 

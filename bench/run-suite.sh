@@ -46,10 +46,15 @@ log "training step, 1 thread, and 2 threads split both ways"
 log "forward on a C1-only JVM (the JVMs native stands in for simd on), scalar and native"
 "$J" -jar $B RnnBenchmark "${SHORT[@]}" -jvmArgsAppend -XX:TieredStopAtLevel=1 -p impl=scalar,native \
   -p config=lstm_512_512_100_1,gru_512_512_50_1,lstm_512_512_50_16 -rf json -rff $R/forward-c1.json
-log "ceilings, 1 and 2 threads"
-"$J" -jar $B CeilingBenchmark -f 1 -wi 2 -w 1 -i 3 -r 1 -p threads=1,2 -rf json -rff $R/ceilings.json
+log "ceilings, 1 and 2 threads (sgemm and stream per configuration, the batch-1 floors' recurrence and FMA peak)"
+"$J" -jar $B 'CeilingBenchmark.(sgemm|stream)' -f 1 -wi 2 -w 1 -i 3 -r 1 -p threads=1,2 -rf json -rff $R/ceilings.json
+"$J" -jar $B 'CeilingBenchmark.recurrence' -f 1 -wi 2 -w 1 -i 3 -r 1 -p threads=1,2 \
+  -p config=lstm_256_256_25_1,lstm_256_256_100_1,lstm_512_512_25_1,lstm_512_512_100_1,lstm_1024_1024_25_1,lstm_1024_1024_100_1,lstm_256_256_150_1,gru_512_512_50_1,rnn_tanh_512_512_100_1,gru_512_512_100_1,lstm_1024_1024_50_1,gru_1024_1024_50_1 \
+  -rf json -rff $R/ceilings-recurrence.json
+"$J" -jar $B 'CeilingBenchmark.fma' -f 1 -wi 2 -w 1 -i 3 -r 1 -p threads=1,2 -p config=lstm_512_512_100_1 -rf json -rff $R/ceilings-fma.json
 { echo "JDK: $("$J" -version 2>&1 | head -1)"; uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|Flags' | sed 's/Flags:.*/AVX-512: '"$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"'/'; } > $R/machine.txt
 "$J" -cp $B org.rnn4j.bench.Report --out bench/RESULTS.md --title "$TITLE" \
   $R/forward-1t.json $R/forward-2t.json $R/targets-gru16.json $R/targets-2t.json $R/bf16.json $R/bf16-fp32.json $R/bf16-batched.json $R/bf16-batched-ort.json $R/step.json $R/step-bf16.json \
-  $R/subnormal.json $R/training-1t.json $R/training-2t.json $R/forward-c1.json $R/ceilings.json
+  $R/subnormal.json $R/training-1t.json $R/training-2t.json $R/forward-c1.json $R/ceilings.json \
+  $R/ceilings-recurrence.json $R/ceilings-fma.json
 log "done: bench/RESULTS.md regenerated; machine facts in $R/machine.txt"

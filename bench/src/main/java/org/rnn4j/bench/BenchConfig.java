@@ -149,6 +149,24 @@ public record BenchConfig(CellType cell, int input, int hidden, int layers, bool
   }
 
   /**
+   * Bytes of float32 recurrent weight matrices (W_hh of every layer and direction): what every
+   * step must read, whatever is done with the input projection.
+   */
+  public long recurrentWeightBytes() {
+    return (long) layers * directions() * cell.gates() * hidden * hidden * 4L;
+  }
+
+  /** FLOP of the input projections of one call (every layer's x·W_ihᵀ over T × B rows). */
+  public double projectionFlopsPerCall() {
+    double f = 0;
+    for (int k = 0; k < layers; k++) {
+      int in = k == 0 ? input : directions() * hidden;
+      f += directions() * 2.0 * cell.gates() * hidden * in;
+    }
+    return f * steps * batch;
+  }
+
+  /**
    * Weight bytes a batch-1 call streams if every step reads every weight matrix once (the GEMV
    * bound): T × {@link #weightBytes()}.
    */

@@ -280,6 +280,7 @@ public final class Report {
     if (!sgemm.isEmpty() || !stream.isEmpty()) {
       ceilings(s, results);
     }
+    floors(s, results, forward);
     if (!forward.isEmpty()) {
       targets(s, forward);
     }
@@ -481,6 +482,60 @@ public final class Report {
           .append(" | ").append(gm == null ? "–" : fmt(2.0 * g[0] * g[1] * g[2] / (gm.ms() * 1e6), 1))
           .append(" | ").append(fmt(c.weightBytes() / 1048576.0, 1)).append(" | ")
           .append(st == null ? "–" : fmt(c.weightBytes() / (st.ms() * 1e6), 1)).append(" |\n");
+    }
+    s.append('\n');
+  }
+
+  /**
+   * Batch 1: the least time any implementation could take here that reads the fp32 recurrent
+   * weights once per step (each step needs the last one's h) and computes the input projection
+   * apart from them: T passes over W_hh at the streaming rate of rnn4j's pool
+   * ({@code CeilingBenchmark.recurrence}) plus the projection's FLOP at the FMA peak
+   * ({@code CeilingBenchmark.fma}), both at the row's thread count. ORT ÷ floor is the largest
+   * speed-up over ONNX Runtime such an implementation could show.
+   */
+  private static void floors(StringBuilder s, List<Result> results, List<Result> forward) {
+    Map<String, Result> recurrence = new LinkedHashMap<>();
+    Map<String, Double> fmaGflops = new LinkedHashMap<>();
+    for (Result r : of(results, "CeilingBenchmark.recurrence")) {
+      if (BenchConfig.parse(r.config()).batch() == 1) {
+        recurrence.put(key(r.config(), r.threads()), r);
+      }
+    }
+    for (Result r : of(results, "CeilingBenchmark.fma")) {
+      double flops = 2.0 * CeilingBenchmark.FMA_CHUNKS_PER_THREAD * r.threads() * CeilingBenchmark.FMA_CHAINS
+          * CeilingBenchmark.FMA_LANE_FMAS;
+      fmaGflops.merge(String.valueOf(r.threads()), flops / (r.ms() * 1e6), Math::max);
+    }
+    if (recurrence.isEmpty() || fmaGflops.isEmpty()) {
+      return;
+    }
+    s.append("### Batch-1 floors (`CeilingBenchmark.recurrence` + `.fma`)\n\n");
+    s.append("floor = T passes over an array the size of W_hh, each split over rnn4j's pool as a batch-1 step's "
+        + "product is (the recurrent products can go no faster: each step needs the last step's h), plus the "
+        + "input projection's FLOP at the FMA peak of the same threads (register-only FMA chains). No "
+        + "implementation that reads fp32 W_hh once per step and runs the projection apart from it can beat "
+        + "the floor here, so ORT ÷ floor is the largest speed-up over ONNX Runtime it could show.\n\n");
+    s.append("| configuration | threads | recurrence ms | W_hh GB/s | FMA peak GFLOP/s | projection ms | floor ms "
+        + "| simd ms | floor ÷ simd | ORT ms | ORT ÷ floor |\n");
+    s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map.Entry<String, Result> e : recurrence.entrySet()) {
+      Result r = e.getValue();
+      Double peak = fmaGflops.get(String.valueOf(r.threads()));
+      if (peak == null) {
+        continue;
+      }
+      BenchConfig c = BenchConfig.parse(r.config());
+      double projection = c.projectionFlopsPerCall() / (peak * 1e6);
+      double floor = r.ms() + projection;
+      Double simd = peerMs(forward, "simd", r.config(), r.threads());
+      Double ort = ortMs(forward, r.config(), r.threads());
+      s.append("| ").append(r.config()).append(" | ").append(r.threads()).append(" | ").append(fmt(r.ms(), 3))
+          .append(" | ").append(fmt((double) c.recurrentWeightBytes() * c.steps() / (r.ms() * 1e6), 1))
+          .append(" | ").append(fmt(peak, 1)).append(" | ").append(fmt(projection, 3)).append(" | ")
+          .append(fmt(floor, 3)).append(" | ").append(simd == null ? "–" : fmt(simd, 3)).append(" | ")
+          .append(simd == null ? "–" : fmt(floor / simd, 2)).append(" | ").append(ort == null ? "–" : fmt(ort, 3))
+          .append(" | ").append(ort == null ? "–" : fmt(ort / floor, 2) + "×").append(" |\n");
     }
     s.append('\n');
   }

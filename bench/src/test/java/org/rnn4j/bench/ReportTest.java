@@ -142,4 +142,24 @@ class ReportTest {
     assertTrue(md.contains("40.265 GFLOP per training step"), md);
     assertTrue(md.contains("| simd | 1 | kernels | 3,000.0 | 10.0 | 1,000.0 | 3.00 | 13.4 | 50% | 0 | ✗ |"), md);
   }
+
+  @Test
+  void batchOneFloorIsTheRecurrenceAtTheStreamingRatePlusTheProjectionAtTheFmaPeak() {
+    java.util.Map<String, Object> raw = java.util.Map.of();
+    String config = "lstm_512_512_100_1";
+    java.util.Map<String, String> two = java.util.Map.of("config", config, "threads", "2");
+    // fma at 2 threads: 2 × 4 chunks × 2 threads × 12 chains × 2^20 = 201.3 MFLOP in 0.4 ms = 503.3 GFLOP/s.
+    List<Report.Result> rs = List.of(
+        new Report.Result("CeilingBenchmark.recurrence", two, 2.0, 0.1, Double.NaN, raw),
+        new Report.Result("CeilingBenchmark.fma", two, 0.4, 0.01, Double.NaN, raw),
+        new Report.Result("RnnBenchmark.forward", java.util.Map.of("impl", "simd", "config", config, "threads",
+            "2"), 2.5, 0.1, Double.NaN, raw),
+        new Report.Result("RnnBenchmark.forward", java.util.Map.of("impl", "ort", "config", config, "threads",
+            "2"), 2.75, 0.1, Double.NaN, raw));
+    String md = Report.markdown(rs, null, List.of("t.json"), "test machine");
+    // 100 passes over 4 MiB of W_hh in 2 ms = 209.7 GB/s; the projection (2 × 100 × 2048 × 512 = 0.2097 GFLOP)
+    // at 503.3 GFLOP/s = 0.417 ms; floor 2.417 ms; simd at 0.97 of it; ORT 2.75 / 2.417 = 1.14.
+    assertTrue(md.contains("| lstm_512_512_100_1 | 2 | 2.000 | 209.7 | 503.3 | 0.417 | 2.417 | 2.500 | 0.97 | "
+        + "2.750 | 1.14× |"), md);
+  }
 }

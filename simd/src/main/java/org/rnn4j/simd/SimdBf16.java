@@ -168,7 +168,8 @@ abstract sealed class SimdBf16 permits SimdBf16.V128, SimdBf16.V256, SimdBf16.V5
     float[] wide = grow(wideScratch, 2 * w.pairs * pw);
     int triples = (r1 - r0) / TILE_ROWS;
     float[] xq = triples > 0 ? packedRows.get()
-        .rows(x, xOff + r0 * ldx, ldx, cols, 0, triples * TILE_ROWS, TILE_ROWS, call, r0, r1) : null;
+        .rows(x, xOff + r0 * ldx, ldx, cols, 0, triples * TILE_ROWS, triples * TILE_ROWS, TILE_ROWS, call, r0, r1)
+        : null;
     for (; p < p1; p++) {
       int q = p * stride;
       int j = p * pw;

@@ -159,13 +159,14 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     private int r1;
 
     /**
-     * Rows [r0, r1) of x (from {@code src}, ldx apart) packed: groups of {@link #WIDE_MR} rows
-     * for the first {@code eights}, then of {@code n}, up to {@code grouped}; each group
+     * The first {@code valid} rows of x (from {@code src}, ldx apart; rows [r0, r1) of the
+     * product) packed: groups of {@link #WIDE_MR} rows for the first {@code eights}, then of
+     * {@code n}, up to {@code grouped} (rows past {@code valid} are zeros); each group
      * interleaved column by column ({@code [c][n]}) at its first row × cols. Packs only when
      * this thread does not already hold the same rows of the same pooled call (call ≠ 0).
      */
-    float[] rows(float[] x, int src, int ldx, int cols, int eights, int grouped, int n, long call, int r0,
-        int r1) {
+    float[] rows(float[] x, int src, int ldx, int cols, int eights, int grouped, int valid, int n, long call,
+        int r0, int r1) {
       if (call != 0 && this.call == call && this.r0 == r0 && this.r1 == r1) {
         return data;
       }
@@ -177,6 +178,12 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
         int size = g < eights ? WIDE_MR : n;
         int dst = g * cols;
         for (int i = 0; i < size; i++) {
+          if (g + i >= valid) {
+            for (int c = 0; c < cols; c++) {
+              data[dst + size * c + i] = 0f;
+            }
+            continue;
+          }
           int si = src + (g + i) * ldx;
           for (int c = 0; c < cols; c++) {
             data[dst + size * c + i] = x[si + c];
@@ -313,22 +320,24 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     int rows = r1 - r0;
     // Partial sums of the block's rows × one panel; each k block reloads them, so every output's
     // multiply-adds run in column order from zero, exactly as in one unblocked pass.
-    float[] t = scratch(Math.max(rows, MR) * pw);
     // x's rows in groups of 8 (512-bit vectors: 32 registers hold the 16 accumulators) and 4, each
     // group interleaved column by column ([c][n]) at its first row × cols, packed once per chunk:
     // the tile's broadcasts per column then come from one cache line of one stream instead of n
     // rows ldx apart, which the L1 prefetcher could not keep up with once the rows outgrow L1
-    // (m >= 64). Leftover rows (< 4) run one at a time from x. Packing copies values; the sums are
-    // the same whichever tile computes a row. A thread's later chunks of the same pooled call and
-    // rows reuse its packing (PackedRows).
+    // (m >= 64). Leftover rows (1–3) make one last group of 4, zero-padded, whose tile runs into t
+    // and commits only its real rows: its 8 FMA chains take the time of one row's 2 (the 1 × 2
+    // tile is bound by FMA latency), so 2 or 3 leftover rows cost what one did. Packing copies
+    // values; the sums are the same whichever tile computes a row. A thread's later chunks of the
+    // same pooled call and rows reuse its packing (PackedRows).
+    int eights = sp().vectorBitSize() >= 512 ? rows / WIDE_MR * WIDE_MR : 0;
+    int grouped = eights + (rows - eights) / MR * MR;
+    int padded = rows > grouped ? grouped + MR : grouped;
+    float[] t = scratch(Math.max(padded, MR) * pw);
     if (m == 1) {
       gemv(w, x, xOff, beta, out, outOff, p0, p1, t);
       return;
     }
-    int eights = sp().vectorBitSize() >= 512 ? rows / WIDE_MR * WIDE_MR : 0;
-    int grouped = eights + (rows - eights) / MR * MR;
-    float[] xq = grouped > 0
-        ? packedRows.get().rows(x, xOff + r0 * ldx, ldx, cols, eights, grouped, MR, call, r0, r1) : null;
+    float[] xq = packedRows.get().rows(x, xOff + r0 * ldx, ldx, cols, eights, padded, rows, MR, call, r0, r1);
     for (int p = p0; p < p1; p++) {
       int q = PANEL_BASE + p * cols * pw;
       int j = p * pw;
@@ -357,17 +366,15 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
             tile4(k0, k1, xq, g * cols, w.data, q, t, tr, t, tr, pw, 0f);
           }
         }
-        for (int r = r0 + grouped; r < r1; r++) {
-          int tr = (r - r0) * pw;
-          if (last) {
-            tile1(k0, k1, x, xOff + r * ldx, w.data, q, t, tr, out, o + (r - r0) * ldo, beta);
-          } else {
-            tile1(k0, k1, x, xOff + r * ldx, w.data, q, t, tr, t, tr, 0f);
-          }
+        if (padded > grouped) {
+          int tr = grouped * pw;
+          tile4(k0, k1, xq, grouped * cols, w.data, q, t, tr, t, tr, pw, 0f);
         }
       }
       if (!direct) {
-        commit(t, pw, rows, valid, beta, out, o, ldo);
+        commit(t, 0, pw, rows, valid, beta, out, o, ldo);
+      } else if (padded > grouped) {
+        commit(t, grouped * pw, pw, rows - grouped, valid, beta, out, o + grouped * ldo, ldo);
       }
     }
   }
@@ -684,8 +691,14 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
 
   /** out ← tile (+ beta·out) for the first {@code valid} columns of {@code rows} tile rows; out not read when beta = 0. */
   static void commit(float[] t, int tileStride, int rows, int valid, float beta, float[] out, int o, int ldo) {
+    commit(t, 0, tileStride, rows, valid, beta, out, o, ldo);
+  }
+
+  /** As {@link #commit(float[], int, int, int, float, float[], int, int)}, the tile's first row at {@code t0}. */
+  static void commit(float[] t, int t0, int tileStride, int rows, int valid, float beta, float[] out, int o,
+      int ldo) {
     for (int r = 0; r < rows; r++) {
-      int tr = r * tileStride;
+      int tr = t0 + r * tileStride;
       int or = o + r * ldo;
       if (beta == 0f) {
         System.arraycopy(t, tr, out, or, valid);

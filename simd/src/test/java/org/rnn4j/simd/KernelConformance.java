@@ -205,8 +205,11 @@ abstract class KernelConformance {
     // The 1040 × 1024 W (over SMALL_W_BYTES) runs in 96-row blocks for m > 1, the others in 16
     // below 512 bits. For m = 1 the row counts give four-panel groups, single panels left over
     // and a partial last panel at every width.
+    // Rows left over after the groups of 8 and 4 (1, 2 or 3: m = 9, 2, 7, 51, 130, …) run as one
+    // zero-padded group of 4, over one k block or several (cols 2100), into whole and partial panels.
     int[][] shapes = {{2, 17, 17}, {7, 40, 513}, {97, 33, 600}, {130, 70, 257}, {9, 19, 2100}, {101, 1040, 1024},
-        {1, 3, 3}, {1, 17, 17}, {1, 40, 513}, {1, 200, 65}, {1, 1040, 1024}, {1, 4100, 7}};
+        {3, 70, 1100}, {51, 70, 2100}, {1, 3, 3}, {1, 17, 17}, {1, 40, 513}, {1, 200, 65}, {1, 1040, 1024},
+        {1, 4100, 7}};
     for (int[] s : shapes) {
       int m = s[0];
       int rows = s[1];

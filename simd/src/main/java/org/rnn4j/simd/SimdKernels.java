@@ -318,8 +318,6 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     int cols = w.cols();
     int pw = panelWidth;
     int rows = r1 - r0;
-    // Partial sums of the block's rows × one panel; each k block reloads them, so every output's
-    // multiply-adds run in column order from zero, exactly as in one unblocked pass.
     // x's rows in groups of 8 (512-bit vectors: 32 registers hold the 16 accumulators) and 4, each
     // group interleaved column by column ([c][n]) at its first row × cols, packed once per chunk:
     // the tile's broadcasts per column then come from one cache line of one stream instead of n
@@ -332,6 +330,8 @@ public abstract sealed class SimdKernels extends Kernels permits SimdKernels.V12
     int eights = sp().vectorBitSize() >= 512 ? rows / WIDE_MR * WIDE_MR : 0;
     int grouped = eights + (rows - eights) / MR * MR;
     int padded = rows > grouped ? grouped + MR : grouped;
+    // Partial sums of the block's rows × one panel; each k block reloads them, so every output's
+    // multiply-adds run in column order from zero, exactly as in one unblocked pass.
     float[] t = scratch(Math.max(padded, MR) * pw);
     if (m == 1) {
       gemv(w, x, xOff, beta, out, outOff, p0, p1, t);

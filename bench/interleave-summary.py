@@ -38,13 +38,16 @@ for (cfg, th) in sorted(runs):
           + f" | {ratio(best, 'native', 'simd')} | {ratio(best, 'ort', 'simd')} |")
 
 if recurrence and fma:
-    # CeilingBenchmark.fma: 4 chunks per thread x 12 chains x 2^20 lane FMAs, 2 FLOP each.
+    # CeilingBenchmark.fma: FMA_CHUNKS_PER_THREAD (4) x FMA_CHAINS (12) x FMA_LANE_FMAS (2^20), 2 FLOP
+    # each; the projection's FLOP as BenchConfig.projectionFlopsPerCall counts them (Report's floors table).
     def projection_flops(cfg):
         parts = cfg.split('_')
         gates = {'lstm': 4, 'gru': 3}.get(parts[0], 1)
         nums = [int(x) for x in parts if x.isdigit()]
         i, h, t, b = nums[-4:]
-        return 2.0 * gates * h * i * t * b
+        layers = next((int(x[1:]) for x in parts if x.startswith('L') and x[1:].isdigit()), 1)
+        dirs = 2 if parts[-1] == 'bi' else 1
+        return sum(dirs * 2.0 * gates * h * (i if k == 0 else dirs * h) for k in range(layers)) * t * b
     print()
     print('| config | threads | recurrence ms (median) | FMA peak GFLOP/s (median) | floor ms | simd ms (median) '
           '| floor / simd | ORT ms (median) | ORT / floor |')
